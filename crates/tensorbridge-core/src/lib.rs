@@ -1,0 +1,56 @@
+//! The dense tensor of tensorbridge: [`DType`], [`Element`], [`Shape`],
+//! [`Layout`], [`Device`], [`Tensor`], and the conversions that turn a tensor
+//! into NumPy-compatible [`ndarray`] arrays.
+//!
+//! ```
+//! use tensorbridge_core::{s, Tensor, ToNumpy};
+//!
+//! let t = Tensor::from([[1.0f32, 2.0], [3.0, 4.0]]);     // tf.constant
+//! let a = t.to_array::<f32>()?;                          // t.numpy(), owned
+//! let v = t.slice(s![.., 1])?;                           // t[:, 1], no copy
+//! assert_eq!(v.view::<f32>()?[[1]], 4.0);               // zero-copy view
+//! let (x, y) = (t.clone(), v).numpy()?;                  // several outputs, one call
+//! assert_eq!((x.shape(), y.shape()), (&[2, 2][..], &[2][..]));
+//! # let _ = a;
+//! # Ok::<(), tensorbridge_core::Error>(())
+//! ```
+//!
+//! Most users reach this crate through the `tensorbridge` facade.
+
+mod alloc;
+mod cast;
+mod convert;
+mod copy;
+mod create;
+mod device;
+mod display;
+mod dtype;
+mod dyn_array;
+mod element;
+mod error;
+mod host_view;
+mod layout;
+mod shape;
+mod slice;
+mod storage;
+mod tensor;
+mod to_numpy;
+mod views;
+
+pub use create::TensorLiteral;
+pub use device::{Device, DeviceScope, devices};
+pub use dtype::DType;
+pub use dyn_array::DynArray;
+pub use element::Element;
+pub use error::{Error, Result};
+pub use layout::Layout;
+pub use shape::Shape;
+pub use slice::SliceArg;
+pub use tensor::Tensor;
+pub use to_numpy::ToNumpy;
+pub use views::ReshapeSpec;
+
+// The element types users name, re-exported so one dependency is enough.
+pub use half::{bf16, f16};
+pub use ndarray;
+pub use num_complex::{Complex, Complex32, Complex64};

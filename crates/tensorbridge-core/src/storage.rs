@@ -1,0 +1,106 @@
+//! Where a tensor's elements live: typed buffers, one variant per dtype.
+
+use half::{bf16, f16};
+use num_complex::Complex;
+
+use crate::{DType, Device};
+
+/// A host buffer: a plain `Vec` of the element type, so it can move into an
+/// ndarray array without a copy.
+///
+/// `pub` only so the sealed `Element` plumbing can name it; the module is
+/// private, so no user can.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CpuStorage {
+    Bool(Vec<bool>),
+    U8(Vec<u8>),
+    U16(Vec<u16>),
+    U32(Vec<u32>),
+    U64(Vec<u64>),
+    I8(Vec<i8>),
+    I16(Vec<i16>),
+    I32(Vec<i32>),
+    I64(Vec<i64>),
+    F16(Vec<f16>),
+    BF16(Vec<bf16>),
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+    C64(Vec<Complex<f32>>),
+    C128(Vec<Complex<f64>>),
+}
+
+/// Runs `$body` with `$v` bound to the typed `Vec` inside a [`CpuStorage`]
+/// (by value, reference or mutable reference, as `$storage` is given).
+macro_rules! map_cpu_storage {
+    ($storage:expr, $v:ident => $body:expr) => {
+        match $storage {
+            $crate::storage::CpuStorage::Bool($v) => $body,
+            $crate::storage::CpuStorage::U8($v) => $body,
+            $crate::storage::CpuStorage::U16($v) => $body,
+            $crate::storage::CpuStorage::U32($v) => $body,
+            $crate::storage::CpuStorage::U64($v) => $body,
+            $crate::storage::CpuStorage::I8($v) => $body,
+            $crate::storage::CpuStorage::I16($v) => $body,
+            $crate::storage::CpuStorage::I32($v) => $body,
+            $crate::storage::CpuStorage::I64($v) => $body,
+            $crate::storage::CpuStorage::F16($v) => $body,
+            $crate::storage::CpuStorage::BF16($v) => $body,
+            $crate::storage::CpuStorage::F32($v) => $body,
+            $crate::storage::CpuStorage::F64($v) => $body,
+            $crate::storage::CpuStorage::C64($v) => $body,
+            $crate::storage::CpuStorage::C128($v) => $body,
+        }
+    };
+}
+pub(crate) use map_cpu_storage;
+
+impl CpuStorage {
+    /// The dtype of the elements.
+    pub(crate) fn dtype(&self) -> DType {
+        match self {
+            CpuStorage::Bool(_) => DType::Bool,
+            CpuStorage::U8(_) => DType::U8,
+            CpuStorage::U16(_) => DType::U16,
+            CpuStorage::U32(_) => DType::U32,
+            CpuStorage::U64(_) => DType::U64,
+            CpuStorage::I8(_) => DType::I8,
+            CpuStorage::I16(_) => DType::I16,
+            CpuStorage::I32(_) => DType::I32,
+            CpuStorage::I64(_) => DType::I64,
+            CpuStorage::F16(_) => DType::F16,
+            CpuStorage::BF16(_) => DType::BF16,
+            CpuStorage::F32(_) => DType::F32,
+            CpuStorage::F64(_) => DType::F64,
+            CpuStorage::C64(_) => DType::C64,
+            CpuStorage::C128(_) => DType::C128,
+        }
+    }
+
+    /// The number of elements in the buffer.
+    pub(crate) fn len(&self) -> usize {
+        map_cpu_storage!(self, v => v.len())
+    }
+}
+
+/// A tensor's buffer, on the device that holds it. The CUDA backend adds its
+/// variant when it lands; until then every buffer is on the host.
+#[derive(Debug)]
+pub(crate) enum Storage {
+    Cpu(CpuStorage),
+}
+
+impl Storage {
+    /// Where the bytes are.
+    pub(crate) fn device(&self) -> Device {
+        match self {
+            Storage::Cpu(_) => Device::Cpu,
+        }
+    }
+
+    /// The dtype of the elements.
+    pub(crate) fn dtype(&self) -> DType {
+        match self {
+            Storage::Cpu(s) => s.dtype(),
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! [`Tensor`]: the cheap-to-clone, immutable n-dimensional array handle.
+
+use std::sync::Arc;
+
+use crate::storage::{CpuStorage, Storage};
+use crate::{DType, Device, Error, Layout, Result, Shape};
+
+/// An n-dimensional array of one [`DType`] on one [`Device`], like
+/// `tf.Tensor`.
+///
+/// A `Tensor` is a handle: cloning it copies a pointer, never the elements.
+/// It has value semantics: no operation changes a tensor's elements after it
+/// is made, so views (slices, transposes, broadcasts, reshapes) share the
+/// buffer freely and cost O(1).
+///
+/// ```
+/// use tensorbridge_core::{DType, Tensor};
+///
+/// let t = Tensor::from([[1.0f32, 2.0], [3.0, 4.0]]); // tf.constant
+/// assert_eq!(t.dims(), [2, 2]);
+/// assert_eq!(t.dtype(), DType::F32);
+/// let a = t.to_array::<f32>()?;                        // t.numpy()
+/// assert_eq!(a, ndarray::arr2(&[[1.0, 2.0], [3.0, 4.0]]).into_dyn());
+/// # Ok::<(), tensorbridge_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Tensor(Arc<TensorInner>);
+
+struct TensorInner {
+    storage: Arc<Storage>,
+    layout: Layout,
+}
+
+impl Tensor {
+    /// A tensor over a whole host buffer in C order. `shape` must already
+    /// have been checked against the buffer's length.
+    pub(crate) fn from_cpu_storage(storage: CpuStorage, shape: Shape) -> Tensor {
+        debug_assert_eq!(shape.dims().iter().product::<usize>(), storage.len());
+        Tensor(Arc::new(TensorInner {
+            storage: Arc::new(Storage::Cpu(storage)),
+            layout: Layout::contiguous(shape),
+        }))
+    }
+
+    /// A tensor over a host buffer with a layout already checked against it.
+    pub(crate) fn from_cpu_storage_with_layout(storage: CpuStorage, layout: Layout) -> Tensor {
+        Tensor(Arc::new(TensorInner {
+            storage: Arc::new(Storage::Cpu(storage)),
+            layout,
+        }))
+    }
+
+    /// Another view of this tensor's buffer.
+    pub(crate) fn with_layout(&self, layout: Layout) -> Tensor {
+        Tensor(Arc::new(TensorInner {
+            storage: Arc::clone(&self.0.storage),
+            layout,
+        }))
+    }
+
+    pub(crate) fn storage(&self) -> &Storage {
+        &self.0.storage
+    }
+
+    /// The buffer and layout, if this handle is the only one on the buffer.
+    pub(crate) fn try_into_unique_storage(self) -> std::result::Result<(Storage, Layout), Tensor> {
+        let inner = Arc::try_unwrap(self.0).map_err(Tensor)?;
+        match Arc::try_unwrap(inner.storage) {
+            Ok(storage) => Ok((storage, inner.layout)),
+            Err(storage) => Err(Tensor(Arc::new(TensorInner {
+                storage,
+                layout: inner.layout,
+            }))),
+        }
+    }
+
+    /// The host buffer, or [`Error::NotOnHost`] naming `op`.
+    pub(crate) fn cpu_storage(&self, op: &'static str) -> Result<&CpuStorage> {
+        // A device variant of `Storage` answers `Err(its device)` here.
+        let host: std::result::Result<&CpuStorage, Device> = match self.storage() {
+            Storage::Cpu(s) => Ok(s),
+        };
+        host.map_err(|device| Error::NotOnHost { op, device })
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> &Shape {
+        self.0.layout.shape()
+    }
+
+    /// The dims (`tf.shape` as a slice).
+    pub fn dims(&self) -> &[usize] {
+        self.0.layout.dims()
+    }
+
+    /// The number of dims (0 for a scalar).
+    pub fn rank(&self) -> usize {
+        self.dims().len()
+    }
+
+    /// The number of elements (1 for a scalar).
+    pub fn numel(&self) -> usize {
+        self.0.layout.numel()
+    }
+
+    /// The element type.
+    pub fn dtype(&self) -> DType {
+        self.storage().dtype()
+    }
+
+    /// Where the bytes really are.
+    pub fn device(&self) -> Device {
+        self.storage().device()
+    }
+
+    /// The shape, strides and offset of the elements in the buffer.
+    pub fn layout(&self) -> &Layout {
+        &self.0.layout
+    }
+
+    /// Whether the elements are in C order with no gaps, so that they can be
+    /// handed on as one slice.
+    pub fn is_contiguous(&self) -> bool {
+        self.0.layout.is_contiguous()
+    }
+
+    /// Whether `self` and `other` view the same buffer (a view of a tensor
+    /// shares its buffer; a copy does not).
+    ///
+    /// ```
+    /// use tensorbridge_core::Tensor;
+    ///
+    /// let t = Tensor::from([1, 2, 3]);
+    /// assert!(t.transpose(&[0])?.shares_buffer_with(&t));
+    /// assert!(!t.contiguous_copy()?.shares_buffer_with(&t));
+    /// # Ok::<(), tensorbridge_core::Error>(())
+    /// ```
+    pub fn shares_buffer_with(&self, other: &Tensor) -> bool {
+        Arc::ptr_eq(&self.0.storage, &other.0.storage)
+    }
+
+    /// This tensor on `device`: the same handle when it is already there,
+    /// otherwise a copy.
+    ///
+    /// **Errors**: [`Error::DeviceUnavailable`] when `device` cannot hold
+    /// tensors in this build or on this machine.
+    ///
+    /// ```
+    /// use tensorbridge_core::{Device, Tensor};
+    ///
+    /// let t = Tensor::from([1.0f32, 2.0]);
+    /// assert_eq!(t.to_device(Device::Cpu)?.device(), Device::Cpu);
+    /// assert!(t.to_device(Device::Cuda(0)).is_err()); // no CUDA backend in this build
+    /// # Ok::<(), tensorbridge_core::Error>(())
+    /// ```
+    pub fn to_device(&self, device: Device) -> Result<Tensor> {
+        device.check_available()?;
+        if device == self.device() {
+            return Ok(self.clone());
+        }
+        // Only the CPU exists in this build; check_available refused the rest.
+        Err(Error::DeviceUnavailable {
+            device,
+            reason: "no backend for this device".into(),
+        })
+    }
+
+    /// This tensor in host memory (`.cpu()`): the same handle for a host
+    /// tensor.
+    pub fn cpu(&self) -> Result<Tensor> {
+        self.to_device(Device::Cpu)
+    }
+}

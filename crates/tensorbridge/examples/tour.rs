@@ -1,0 +1,2 @@
+//! The tour (being written).
+fn main() {}
