@@ -78,7 +78,13 @@ impl RunPlan {
     }
 
     /// Writes `f` of the elements of rows `first..` into `dst` (whole rows).
-    fn map_rows_into<S: Copy, D>(&self, src: &[S], first: usize, dst: &mut [D], f: &impl Fn(S) -> D) {
+    fn map_rows_into<S: Copy, D>(
+        &self,
+        src: &[S],
+        first: usize,
+        dst: &mut [D],
+        f: &impl Fn(S) -> D,
+    ) {
         let rows = dst.len() / self.inner_len.max(1);
         let mut chunks = dst.chunks_exact_mut(self.inner_len.max(1));
         self.for_each_run(first, rows, |pos| {
@@ -130,7 +136,9 @@ pub(crate) fn map_to_vec<S: Copy + Sync, D: Element>(
                 let start = pos as usize;
                 out.extend(src[start..start + plan.inner_len].iter().map(|&s| f(s)));
             } else {
-                out.extend((0..plan.inner_len).map(|j| f(src[(pos + j as isize * stride) as usize])));
+                out.extend(
+                    (0..plan.inner_len).map(|j| f(src[(pos + j as isize * stride) as usize])),
+                );
             }
         });
     }
@@ -151,10 +159,9 @@ pub(crate) fn copy_slice<T: Element>(src: &[T]) -> Result<Vec<T>> {
     if size_of_val(src) >= PARALLEL_MIN_BYTES {
         use rayon::prelude::*;
         let mut out = alloc::zeroed_vec::<T>(src.len())?;
-        let chunk = elements_per_task::<T>(src.len());
-        out.par_chunks_mut(chunk)
-            .zip(src.par_chunks(chunk))
-            .for_each(|(o, s)| o.copy_from_slice(s));
+        par_huge_page_chunks(&mut out, |start, o| {
+            o.copy_from_slice(&src[start..start + o.len()]);
+        });
         return Ok(out);
     }
     let mut out = alloc::vec_with_capacity::<T>(src.len())?;
@@ -168,9 +175,7 @@ pub(crate) fn filled<T: Element>(n: usize, value: T) -> Result<Vec<T>> {
     if value != T::default() {
         #[cfg(feature = "parallel")]
         if n * size_of::<T>() >= PARALLEL_MIN_BYTES {
-            use rayon::prelude::*;
-            let chunk = elements_per_task::<T>(n);
-            out.par_chunks_mut(chunk).for_each(|c| c.fill(value));
+            par_huge_page_chunks(&mut out, |_, c| c.fill(value));
             return Ok(out);
         }
         out.fill(value);
@@ -178,18 +183,37 @@ pub(crate) fn filled<T: Element>(n: usize, value: T) -> Result<Vec<T>> {
     Ok(out)
 }
 
-/// Splits `rows` rows of `row_bytes` each into tasks of about 1 MiB, at least
-/// one row each.
+/// Bytes per parallel task: two huge pages, so that each page of a fresh
+/// buffer is faulted in (and zeroed by the kernel) by one thread only.
+#[cfg(feature = "parallel")]
+const TASK_BYTES: usize = 4 << 20;
+
+/// Splits `rows` rows of `row_bytes` each into tasks of about
+/// [`TASK_BYTES`], at least one row each.
 #[cfg(feature = "parallel")]
 fn rows_per_task(rows: usize, row_bytes: usize) -> usize {
-    let target = (1usize << 20) / row_bytes.max(1);
-    target.clamp(1, rows.max(1))
+    (TASK_BYTES / row_bytes.max(1)).clamp(1, rows.max(1))
 }
 
-/// About 1 MiB of elements per task.
+/// Runs `f(first index, chunk)` over `dst` in parallel, in chunks whose
+/// boundaries fall on huge-page boundaries of the buffer's addresses: a
+/// chunk up to the first 2 MiB boundary, then chunks of [`TASK_BYTES`].
 #[cfg(feature = "parallel")]
-fn elements_per_task<T>(n: usize) -> usize {
-    ((1usize << 20) / size_of::<T>().max(1)).clamp(1, n.max(1))
+fn par_huge_page_chunks<T: Send>(dst: &mut [T], f: impl Fn(usize, &mut [T]) + Sync) {
+    use rayon::prelude::*;
+    let size = size_of::<T>().max(1);
+    let address = dst.as_ptr() as usize;
+    let head = ((address.next_multiple_of(2 << 20) - address) / size).min(dst.len());
+    let (first, rest) = dst.split_at_mut(head);
+    let per_task = (TASK_BYTES / size).max(1);
+    rayon::join(
+        || f(0, first),
+        || {
+            rest.par_chunks_mut(per_task)
+                .enumerate()
+                .for_each(|(i, c)| f(head + i * per_task, c));
+        },
+    );
 }
 
 #[cfg(test)]
@@ -210,8 +234,11 @@ mod tests {
             let views = [
                 base.clone(),
                 base.transpose(&[2, 0, 1]).unwrap(),
-                base.slice(&[SliceArg::range(None, None, -1), SliceArg::range(Some(1), None, 2)])
-                    .unwrap(),
+                base.slice(&[
+                    SliceArg::range(None, None, -1),
+                    SliceArg::range(Some(1), None, 2),
+                ])
+                .unwrap(),
                 base.slice(&[SliceArg::Index(1)]).unwrap(),
                 base.slice(&[SliceArg::Index(-1), SliceArg::FULL, SliceArg::Index(0)])
                     .unwrap()

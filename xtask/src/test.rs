@@ -1,0 +1,169 @@
+//! `cargo xtask test`: every check CI runs, cheapest first, stopping at the
+//! first failure.
+
+use std::time::{Duration, Instant};
+
+use crate::{Result, cargo, describe, human_duration};
+
+/// One cargo invocation of a step.
+struct Invocation {
+    /// Environment variables set for it.
+    env: &'static [(&'static str, &'static str)],
+    /// Arguments after `cargo`.
+    args: &'static [&'static str],
+}
+
+/// A named check made of one or more cargo invocations.
+struct Step {
+    /// What the step checks, for headers and failure messages.
+    title: &'static str,
+    /// The invocations, run in order.
+    invocations: &'static [Invocation],
+}
+
+/// Shorthand for an invocation without extra environment.
+const fn cargo_args(args: &'static [&'static str]) -> Invocation {
+    Invocation { env: &[], args }
+}
+
+/// The steps, cheapest first, so a failure shows up as early as it can.
+const STEPS: &[Step] = &[
+    Step {
+        title: "formatting",
+        invocations: &[cargo_args(&["fmt", "--all", "--check"])],
+    },
+    Step {
+        title: "clippy, warnings denied",
+        invocations: &[cargo_args(&[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ])],
+    },
+    Step {
+        title: "facade with no default features and with all features",
+        invocations: &[
+            cargo_args(&["build", "-p", "tensorbridge", "--no-default-features"]),
+            cargo_args(&["build", "-p", "tensorbridge", "--all-features"]),
+        ],
+    },
+    Step {
+        title: "tests (unit, integration, property, doc)",
+        invocations: &[cargo_args(&["test", "--workspace"])],
+    },
+    Step {
+        title: "benches in test mode",
+        invocations: &[cargo_args(&[
+            "test",
+            "-p",
+            "tensorbridge-benches",
+            "--benches",
+        ])],
+    },
+    Step {
+        title: "the README's tour example",
+        invocations: &[cargo_args(&[
+            "run",
+            "-p",
+            "tensorbridge",
+            "--example",
+            "tour",
+        ])],
+    },
+    Step {
+        title: "docs, warnings denied",
+        invocations: &[Invocation {
+            env: &[("RUSTDOCFLAGS", "-D warnings")],
+            args: &["doc", "--workspace", "--no-deps"],
+        }],
+    },
+];
+
+/// Runs every step; the error names the step and the command that failed.
+pub(crate) fn run(args: &[String]) -> Result<()> {
+    if let Some(arg) = args.first() {
+        return Err(format!(
+            "`test` takes no arguments, got `{arg}` (see `cargo xtask help`)"
+        ));
+    }
+    let total = STEPS.len();
+    let started = Instant::now();
+    let mut times: Vec<(&str, Duration)> = Vec::with_capacity(total);
+    for (index, step) in STEPS.iter().enumerate() {
+        let number = index + 1;
+        let step_started = Instant::now();
+        for invocation in step.invocations {
+            let line = describe(invocation.env, invocation.args);
+            println!("\n==> [{number}/{total}] {}: {line}", step.title);
+            let status = cargo(invocation.args)
+                .envs(invocation.env.iter().copied())
+                .status()
+                .map_err(|e| {
+                    format!(
+                        "step {number}/{total} ({}): could not start `{line}`: {e}",
+                        step.title
+                    )
+                })?;
+            if !status.success() {
+                return Err(format!(
+                    "step {number}/{total} ({}) FAILED after {}: `{line}` exited with {status}",
+                    step.title,
+                    human_duration(step_started.elapsed()),
+                ));
+            }
+        }
+        let elapsed = step_started.elapsed();
+        println!(
+            "==> [{number}/{total}] {}: ok in {}",
+            step.title,
+            human_duration(elapsed)
+        );
+        times.push((step.title, elapsed));
+    }
+    println!("\nall {total} steps passed:");
+    for (index, (title, elapsed)) in times.iter().enumerate() {
+        println!(
+            "  [{}/{total}] {:>10}  {title}",
+            index + 1,
+            human_duration(*elapsed)
+        );
+    }
+    println!("  total {:>12}", human_duration(started.elapsed()));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_cover_what_ci_checks() {
+        let lines: Vec<String> = STEPS
+            .iter()
+            .flat_map(|step| step.invocations)
+            .map(|invocation| describe(invocation.env, invocation.args))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "cargo fmt --all --check",
+                "cargo clippy --workspace --all-targets -- -D warnings",
+                "cargo build -p tensorbridge --no-default-features",
+                "cargo build -p tensorbridge --all-features",
+                "cargo test --workspace",
+                "cargo test -p tensorbridge-benches --benches",
+                "cargo run -p tensorbridge --example tour",
+                "RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps",
+            ]
+        );
+    }
+
+    #[test]
+    fn rejects_arguments() {
+        let err = run(&["--fast".to_owned()]).unwrap_err();
+        assert!(err.contains("--fast"), "{err}");
+    }
+}
