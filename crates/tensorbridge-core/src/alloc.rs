@@ -88,8 +88,12 @@ pub(crate) fn physical_memory() -> Option<usize> {
 #[cfg(unix)]
 fn read_physical_memory() -> Option<usize> {
     // SAFETY: sysconf only reads system configuration; it has no preconditions.
-    let (pages, page_size) =
-        unsafe { (libc::sysconf(libc::_SC_PHYS_PAGES), libc::sysconf(libc::_SC_PAGESIZE)) };
+    let (pages, page_size) = unsafe {
+        (
+            libc::sysconf(libc::_SC_PHYS_PAGES),
+            libc::sysconf(libc::_SC_PAGESIZE),
+        )
+    };
     if pages <= 0 || page_size <= 0 {
         return None;
     }
@@ -148,7 +152,9 @@ mod tests {
     fn absurd_requests_are_out_of_memory() {
         // 4 TiB: more than any machine this runs on.
         let e = zeroed_vec::<u8>(4 << 40).unwrap_err();
-        assert!(matches!(e, Error::OutOfMemory { requested_bytes, .. } if requested_bytes == 4 << 40));
+        assert!(
+            matches!(e, Error::OutOfMemory { requested_bytes, .. } if requested_bytes == 4 << 40)
+        );
         let e = vec_with_capacity::<f64>(1 << 40).unwrap_err();
         assert!(matches!(e, Error::OutOfMemory { .. }));
         // Beyond isize::MAX bytes the layout itself is refused.

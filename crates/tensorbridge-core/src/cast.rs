@@ -239,7 +239,10 @@ mod tests {
         // rounding through f64 first would lose the +1 and pick 2^60.
         let x: i64 = (1 << 60) + (1 << 52) + 1;
         assert_eq!(cast::<i64, bf16>(x).to_f64(), 2f64.powi(60) + 2f64.powi(53));
-        assert_eq!(cast::<i64, bf16>(-x).to_f64(), -(2f64.powi(60) + 2f64.powi(53)));
+        assert_eq!(
+            cast::<i64, bf16>(-x).to_f64(),
+            -(2f64.powi(60) + 2f64.powi(53))
+        );
         assert_eq!(cast::<u64, f16>(65504), f16::MAX);
         assert_eq!(cast::<u64, f16>(u64::MAX), f16::INFINITY);
         assert_eq!(cast::<i32, f16>(2049).to_f32(), 2048.0);
@@ -274,6 +277,9 @@ mod tests {
         assert_eq!(f64_to_f32_round_odd(1e300), f32::MAX);
         assert_eq!(f64_to_f32_round_odd(-1e300), -f32::MAX);
         assert_eq!(int_to_f32_round_odd(0), 0.0);
-        assert_eq!(int_to_f32_round_odd(i128::from(u64::MAX)), 2f32.powi(64) - 2f32.powi(40));
+        assert_eq!(
+            int_to_f32_round_odd(i128::from(u64::MAX)),
+            2f32.powi(64) - 2f32.powi(40)
+        );
     }
 }

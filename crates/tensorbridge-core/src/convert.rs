@@ -54,7 +54,7 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn to_array<T: Element>(&self) -> Result<ArrayD<T>> {
-        let data = self.to_vec::<T>()?;
+        let data = self.gather_host::<T>("to_array")?;
         Ok(standard_array(self.dims(), data))
     }
 
@@ -77,7 +77,7 @@ impl Tensor {
         self.host_slice::<T>("into_array")?;
         let movable = self.is_contiguous() && (self.numel() == 0 || self.layout().offset() == 0);
         if !movable {
-            return self.to_array();
+            return Ok(standard_array(self.dims(), self.gather_host("into_array")?));
         }
         let dims = self.dims().to_vec();
         let numel = self.numel();
@@ -87,7 +87,7 @@ impl Tensor {
                 data.truncate(numel);
                 Ok(standard_array(&dims, data))
             }
-            Err(shared) => shared.to_array(),
+            Err(shared) => Ok(standard_array(&dims, shared.gather_host("into_array")?)),
         }
     }
 
@@ -102,8 +102,7 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn to_vec<T: Element>(&self) -> Result<Vec<T>> {
-        let data = self.host_slice::<T>("to_vec")?;
-        copy::gather(data, self.layout())
+        self.gather_host("to_vec")
     }
 
     /// The one element of a tensor with exactly one element (any rank).
@@ -228,15 +227,20 @@ impl Tensor {
     fn complex_part(&self, op: &'static str, part: fn(f64, f64) -> f64) -> Result<Tensor> {
         let storage = self.cpu_storage(op)?;
         let out = match storage {
-            CpuStorage::C64(v) => {
-                f32::into_storage(copy::map_to_vec(v, self.layout(), |z| part(z.re as f64, z.im as f64) as f32)?)
-            }
+            CpuStorage::C64(v) => f32::into_storage(copy::map_to_vec(v, self.layout(), |z| {
+                part(z.re as f64, z.im as f64) as f32
+            })?),
             CpuStorage::C128(v) => {
                 f64::into_storage(copy::map_to_vec(v, self.layout(), |z| part(z.re, z.im))?)
             }
             _ => return Ok(self.clone()),
         };
         Ok(Tensor::from_cpu_storage(out, self.shape().clone()))
+    }
+
+    /// The elements in C order in a fresh buffer, errors naming `op`.
+    fn gather_host<T: Element>(&self, op: &'static str) -> Result<Vec<T>> {
+        copy::gather(self.host_slice::<T>(op)?, self.layout())
     }
 
     /// The whole host buffer as `&[T]`, checking the device and the dtype.
@@ -252,5 +256,6 @@ impl Tensor {
 
 /// A C-order array over `data`, which holds exactly the elements of `dims`.
 fn standard_array<T>(dims: &[usize], data: Vec<T>) -> ArrayD<T> {
-    ArrayD::from_shape_vec(IxDyn(dims), data).expect("the buffer holds exactly the elements of the shape")
+    ArrayD::from_shape_vec(IxDyn(dims), data)
+        .expect("the buffer holds exactly the elements of the shape")
 }

@@ -78,6 +78,7 @@ impl RunPlan {
     }
 
     /// Writes `f` of the elements of rows `first..` into `dst` (whole rows).
+    #[cfg(feature = "parallel")]
     fn map_rows_into<S: Copy, D>(
         &self,
         src: &[S],
@@ -94,6 +95,7 @@ impl RunPlan {
     }
 }
 
+#[cfg(feature = "parallel")]
 #[inline]
 fn map_run<S: Copy, D>(src: &[S], pos: isize, stride: isize, out: &mut [D], f: &impl Fn(S) -> D) {
     let start = pos as usize;
@@ -157,7 +159,6 @@ pub(crate) fn gather<T: Element>(src: &[T], layout: &Layout) -> Result<Vec<T>> {
 pub(crate) fn copy_slice<T: Element>(src: &[T]) -> Result<Vec<T>> {
     #[cfg(feature = "parallel")]
     if size_of_val(src) >= PARALLEL_MIN_BYTES {
-        use rayon::prelude::*;
         let mut out = alloc::zeroed_vec::<T>(src.len())?;
         par_huge_page_chunks(&mut out, |start, o| {
             o.copy_from_slice(&src[start..start + o.len()]);

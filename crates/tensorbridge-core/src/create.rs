@@ -242,7 +242,11 @@ impl Tensor {
                     return Err(Error::invalid(OP, "step is 0; it must be non-zero"));
                 }
                 let span = if step > 0 { stop - start } else { start - stop };
-                let n = if span > 0 { (span + step.abs() - 1) / step.abs() } else { 0 };
+                let n = if span > 0 {
+                    (span + step.abs() - 1) / step.abs()
+                } else {
+                    0
+                };
                 let n = usize::try_from(n).map_err(|_| Error::invalid(OP, "count overflows"))?;
                 let mut v = alloc::vec_with_capacity(n)?;
                 v.extend((0..n).map(|i| T::from_repr(Repr::Int(start + i as i128 * step))));
@@ -259,7 +263,11 @@ impl Tensor {
                     ));
                 }
                 let n = ((stop - start) / step).ceil().max(0.0);
-                let n = if n >= usize::MAX as f64 { usize::MAX } else { n as usize };
+                let n = if n >= usize::MAX as f64 {
+                    usize::MAX
+                } else {
+                    n as usize
+                };
                 let mut v = alloc::vec_with_capacity(n)?;
                 v.extend((0..n).map(|i| T::from_repr(Repr::Float(start + i as f64 * step))));
                 v
@@ -299,9 +307,17 @@ impl Tensor {
                 ));
             }
         };
-        let step = if num > 1 { (stop - start) / (num - 1) as f64 } else { 0.0 };
+        let step = if num > 1 {
+            (stop - start) / (num - 1) as f64
+        } else {
+            0.0
+        };
         let value = |i: usize| {
-            let x = if num > 1 && i == num - 1 { stop } else { start + i as f64 * step };
+            let x = if num > 1 && i == num - 1 {
+                stop
+            } else {
+                start + i as f64 * step
+            };
             T::from_repr(Repr::Float(if integer { x.floor() } else { x }))
         };
         let mut v = alloc::vec_with_capacity(num)?;

@@ -228,7 +228,13 @@ mod tests {
     #[test]
     fn cuda_is_unavailable_without_a_backend() {
         let e = Device::Cuda(0).check_available().unwrap_err();
-        assert!(matches!(e, Error::DeviceUnavailable { device: Device::Cuda(0), .. }));
+        assert!(matches!(
+            e,
+            Error::DeviceUnavailable {
+                device: Device::Cuda(0),
+                ..
+            }
+        ));
         assert!(e.to_string().contains("cuda:0"));
         assert!(Device::Cpu.is_available());
     }

@@ -57,12 +57,34 @@ macro_rules! format_float_impl {
         }
     )*};
 }
-format_float_impl!(f32, f64, f16, bf16);
+format_float_impl!(f32, f64);
+
+macro_rules! format_half_impl {
+    ($($t:ident),*) => {$(
+        impl FormatElement for $t {
+            /// The fewest decimals that read back as the same value of this
+            /// type, as NumPy (and ml_dtypes) print: bf16's 0.100097656 is `0.1`.
+            fn format(&self) -> String {
+                let x = self.to_f64();
+                let shortest = (0..12)
+                    .map(|decimals| format!("{x:.decimals$}"))
+                    .find(|s| s.parse::<f64>().is_ok_and(|y| $t::from_f64(y) == *self))
+                    .unwrap_or_else(|| self.to_string());
+                format_float(x, shortest)
+            }
+        }
+    )*};
+}
+format_half_impl!(f16, bf16);
 
 impl<T: FormatElement + Copy + Into<f64>> FormatElement for Complex<T> {
     fn format(&self) -> String {
         let im: f64 = self.im.into();
-        let sign = if im.is_sign_negative() && !im.is_nan() { "" } else { "+" };
+        let sign = if im.is_sign_negative() && !im.is_nan() {
+            ""
+        } else {
+            "+"
+        };
         format!("{}{sign}{}j", self.re.format(), self.im.format())
     }
 }
@@ -81,20 +103,22 @@ fn shown(n: usize, summarize: bool) -> Vec<Option<usize>> {
 }
 
 /// Writes the nested-bracket body of the tensor, lines indented by `indent`.
-fn write_body<T: Element + FormatElement>(
-    t: &Tensor,
-    data: &[T],
-    indent: usize,
-    out: &mut String,
-) {
+fn write_body<T: Element + FormatElement>(t: &Tensor, data: &[T], indent: usize, out: &mut String) {
     let summarize = t.numel() > THRESHOLD;
     let dims = t.dims();
     let strides = t.layout().strides();
     // Format the shown elements first, to right-align them to one width.
     let mut cells: Vec<String> = Vec::new();
-    collect(0, t.layout().offset() as isize, dims, strides, summarize, &mut |pos| {
-        cells.push(data[pos as usize].format());
-    });
+    collect(
+        0,
+        t.layout().offset() as isize,
+        dims,
+        strides,
+        summarize,
+        &mut |pos| {
+            cells.push(data[pos as usize].format());
+        },
+    );
     let cells = align(cells);
     let width = cells.iter().map(String::len).max().unwrap_or(0);
     let mut cells = cells.into_iter();
@@ -138,7 +162,14 @@ fn collect(
         return;
     }
     for i in shown(dims[axis], summarize).into_iter().flatten() {
-        collect(axis + 1, pos + i as isize * strides[axis], dims, strides, summarize, visit);
+        collect(
+            axis + 1,
+            pos + i as isize * strides[axis],
+            dims,
+            strides,
+            summarize,
+            visit,
+        );
     }
 }
 
@@ -161,7 +192,11 @@ fn write_axis(
     let separator = if axis + 1 == rank {
         ", ".to_string()
     } else {
-        format!(",{}{}", "\n".repeat(rank - axis - 1), " ".repeat(indent + axis + 1))
+        format!(
+            ",{}{}",
+            "\n".repeat(rank - axis - 1),
+            " ".repeat(indent + axis + 1)
+        )
     };
     for (k, i) in shown(dims[axis], summarize).into_iter().enumerate() {
         if k > 0 {
@@ -192,7 +227,10 @@ impl Tensor {
             [d] => format!("({d},)"),
             dims => format!(
                 "({})",
-                dims.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                dims.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }
     }
@@ -267,11 +305,25 @@ mod tests {
             Tensor::from([f32::NAN, f32::NEG_INFINITY]).to_string(),
             "Tensor([ nan, -inf], shape=(2,), dtype=float32, device=cpu)"
         );
+        let halves = Tensor::from([0.1f32, 3.14159, 65504.0])
+            .cast(DType::BF16)
+            .unwrap();
+        assert_eq!(
+            halves.to_string(),
+            "Tensor([    0.1 ,     3.14, 65536.  ], shape=(3,), dtype=bfloat16, device=cpu)"
+        );
+        assert_eq!(
+            Tensor::from([0.1f32]).cast(DType::F16).unwrap().to_string(),
+            "Tensor([0.1], shape=(1,), dtype=float16, device=cpu)"
+        );
         assert_eq!(
             Tensor::from([0.5f64, -12.0, 3.25]).to_string(),
             "Tensor([  0.5 , -12.  ,   3.25], shape=(3,), dtype=float64, device=cpu)"
         );
-        let t = Tensor::arange(0u8, 8, 1).unwrap().reshape([2, 2, 2]).unwrap();
+        let t = Tensor::arange(0u8, 8, 1)
+            .unwrap()
+            .reshape([2, 2, 2])
+            .unwrap();
         assert_eq!(
             t.to_string(),
             "Tensor([[[0, 1],\n         [2, 3]],\n\n        [[4, 5],\n         [6, 7]]], \

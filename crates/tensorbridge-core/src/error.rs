@@ -169,7 +169,9 @@ fn dtype_hint(expected: DType, found: DType) -> String {
     if expected == found {
         String::new()
     } else {
-        format!("; tensorbridge never converts silently: call .cast(DType::{expected:?}) first if a conversion is meant")
+        format!(
+            "; tensorbridge never converts silently: call .cast(DType::{expected:?}) first if a conversion is meant"
+        )
     }
 }
 

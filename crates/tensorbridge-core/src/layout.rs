@@ -512,7 +512,12 @@ pub(crate) fn normalize_axis(op: &'static str, axis: isize, rank: usize) -> Resu
 }
 
 /// NumPy's `PySlice_AdjustIndices`: the first index taken and the count.
-fn resolve_range(start: Option<isize>, stop: Option<isize>, step: isize, n: usize) -> (i128, usize) {
+fn resolve_range(
+    start: Option<isize>,
+    stop: Option<isize>,
+    step: isize,
+    n: usize,
+) -> (i128, usize) {
     let n = n as i128;
     let step = step as i128;
     let clamp = |v: isize, lo: i128, hi: i128| {
@@ -601,7 +606,9 @@ mod tests {
     fn offsets_walk_c_order() {
         let t = layout(&[2, 3]).transpose(&[1, 0]).unwrap();
         assert_eq!(t.offsets().collect::<Vec<_>>(), [0, 3, 1, 4, 2, 5]);
-        let r = layout(&[4]).slice(&[SliceArg::range(None, None, -1)]).unwrap();
+        let r = layout(&[4])
+            .slice(&[SliceArg::range(None, None, -1)])
+            .unwrap();
         assert_eq!(r.offsets().collect::<Vec<_>>(), [3, 2, 1, 0]);
     }
 

@@ -33,6 +33,8 @@ mod layout;
 mod shape;
 mod slice;
 mod storage;
+#[cfg(feature = "proptest")]
+pub mod strategies;
 mod tensor;
 mod to_numpy;
 mod views;

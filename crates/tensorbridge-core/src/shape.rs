@@ -163,9 +163,14 @@ mod tests {
             .numel()
             .unwrap_err();
         assert!(matches!(e, Error::ShapeOverflow { .. }), "{e}");
-        assert!(e.to_string().contains("[4294967296, 4294967296, 4294967296]"));
+        assert!(
+            e.to_string()
+                .contains("[4294967296, 4294967296, 4294967296]")
+        );
         // Fits in usize as a count, but not as f64 bytes.
-        let e = Shape::from([1usize << 61]).byte_size(DType::F64).unwrap_err();
+        let e = Shape::from([1usize << 61])
+            .byte_size(DType::F64)
+            .unwrap_err();
         assert!(e.to_string().contains("isize::MAX"), "{e}");
         // Fits as bytes in usize but not in isize.
         assert!(Shape::from([1usize << 63]).byte_size(DType::U8).is_err());

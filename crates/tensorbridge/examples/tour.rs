@@ -1,2 +1,188 @@
-//! The tour (being written).
-fn main() {}
+//! The tour: every scenario users bring from TensorFlow, done in
+//! tensorbridge, printing each tensor and the array it became.
+//!
+//! Run it with `cargo run --release --example tour`. Each scenario names the
+//! article it comes from (`shared/scenarios/`). Scenarios whose operations
+//! arrive with later work (arithmetic, random, sparse, ragged, graph mode)
+//! join the tour as they land.
+
+use std::collections::BTreeMap;
+
+use ndarray::{ArrayD, Axis};
+use tensorbridge::prelude::*;
+use tensorbridge::{bf16, s};
+
+fn main() -> Result<()> {
+    constant_to_numpy()?;
+    model_outputs()?;
+    int_tensor_and_numpy_ops()?;
+    gpu_tensor_to_numpy()?;
+    batches_and_single_points()?;
+    views_without_copies()?;
+    dtypes_that_leave()?;
+    Ok(())
+}
+
+fn header(title: &str, source: &str) {
+    println!("\n=== {title}  [{source}]");
+}
+
+/// `tf.constant([[1.0, 2.0], [3.0, 4.0]]).numpy()`.
+fn constant_to_numpy() -> Result<()> {
+    header(
+        "tensor.numpy(): a constant to an array",
+        "01-model-output-to-numpy, example 1",
+    );
+    let tensor = Tensor::new([[1.0f32, 2.0], [3.0, 4.0]])?;
+    let numpy_array: ArrayD<f32> = tensor.to_array()?;
+    println!("TensorFlow-style tensor:\n{tensor}");
+    println!("ndarray array:\n{numpy_array}");
+    println!("dtype of the array: {}", tensor.numpy()?.dtype());
+    Ok(())
+}
+
+/// A model with two heads: `tuple(t.numpy() for t in model_output)`.
+fn model_outputs() -> Result<()> {
+    header(
+        "several outputs in one call",
+        "01-model-output-to-numpy, example 2",
+    );
+    let model_output = (
+        Tensor::from([10, 20, 30]),
+        Tensor::from([[0.1, 0.2], [0.3, 0.4]]),
+    );
+    let (numpy_array_1, numpy_array_2) = model_output.numpy()?;
+    println!("array 1 ({}):\n{numpy_array_1}", numpy_array_1.dtype());
+    println!("array 2 ({}):\n{numpy_array_2}", numpy_array_2.dtype());
+
+    // Outputs by name convert the same way.
+    let named = BTreeMap::from([
+        ("classes", Tensor::from([2i64, 0, 1])),
+        ("scores", Tensor::from([0.9f32, 0.8, 0.4])),
+    ]);
+    for (name, array) in named.numpy()? {
+        println!("{name}: {array}");
+    }
+    Ok(())
+}
+
+/// `tf.constant([[1, 2], [4, 8]]).numpy()`, then NumPy operations on it
+/// (`np.add(t, 1)`): in Rust, ndarray's operators on a zero-copy view.
+fn int_tensor_and_numpy_ops() -> Result<()> {
+    header(
+        "an int32 tensor, and NumPy operations on it",
+        "03-tf1-and-tf2-conversion",
+    );
+    let t = Tensor::new([[1, 2], [4, 8]])?;
+    let a = t.to_array::<i32>()?;
+    println!("{t}\n-> {} array:\n{a}", t.dtype());
+    // np.add(t, 1) and np.multiply(t, 2): ndarray arithmetic on a borrowed
+    // view allocates only the result.
+    let view = t.view::<i32>()?;
+    println!("np.add(t, 1):\n{}", &view + 1);
+    println!("np.multiply(t, 2):\n{}", &view * 2);
+    Ok(())
+}
+
+/// `with tf.device('/GPU:0'): ...` when a GPU is there, the CPU otherwise,
+/// then `.numpy()` (a device-to-host copy for a GPU tensor).
+fn gpu_tensor_to_numpy() -> Result<()> {
+    header(
+        "a tensor made under a device scope",
+        "02-gpu-tensor-to-numpy, example 1",
+    );
+    let gpu = "/GPU:0".parse::<Device>()?;
+    let device = if gpu.is_available() {
+        gpu
+    } else {
+        // Unlike TensorFlow's soft placement, tensorbridge never moves a
+        // tensor to another device behind your back: making one under the
+        // scope of a GPU that is not there is an error that says why.
+        let _scope = gpu.scope();
+        let refused = Tensor::new([1.0f32]).unwrap_err();
+        println!("under the scope of {gpu} without one: {refused}");
+        Device::Cpu
+    };
+    let tensor = {
+        let _scope = device.scope();
+        Tensor::new([[1.0f32, 2.0], [3.0, 4.0]])?
+    };
+    println!("tensor is on {}", tensor.device().tf_name());
+    let np_array = tensor.to_array::<f32>()?;
+    println!("contents of the converted array:\n{np_array}");
+    Ok(())
+}
+
+/// A single image and a batch of images: the array keeps the batch axis;
+/// `numpy_array[0]` is one image.
+fn batches_and_single_points() -> Result<()> {
+    header(
+        "a single data point and a batch",
+        "04-keras-batches-and-ragged, examples 1 and 2",
+    );
+    // Deterministic stand-ins for tf.random.normal, which arrives with the
+    // core operations.
+    let input_tensor = Tensor::linspace(0.0f32, 1.0, 28 * 28)?.reshape([28, 28, 1])?;
+    let numpy_array = input_tensor.to_array::<f32>()?;
+    println!(
+        "single image: shape {:?}, dtype {}, mean pixel {:.4}",
+        numpy_array.shape(),
+        input_tensor.dtype(),
+        numpy_array.mean().unwrap_or(f32::NAN)
+    );
+
+    let batch_tensor =
+        Tensor::arange(0.0f32, (32 * 28 * 28) as f32, 1.0)?.reshape([32, 28, 28, 1])?;
+    let numpy_array = batch_tensor.to_array::<f32>()?;
+    println!("batch: shape {:?}", numpy_array.shape());
+    // numpy_array[0], without a copy, straight from the tensor:
+    let first_image = batch_tensor.slice(s![0])?;
+    println!("first image: shape {:?}", first_image.dims());
+    let mean_across_batch = numpy_array.mean_axis(Axis(0)).expect("a non-empty batch");
+    println!(
+        "mean across the batch: shape {:?}",
+        mean_across_batch.shape()
+    );
+    Ok(())
+}
+
+/// Slices, transposes and broadcasts are views: no element moves until an
+/// array is asked for, and `view` never copies at all.
+fn views_without_copies() -> Result<()> {
+    header("views without copies", "what TensorFlow copies");
+    let t = Tensor::arange(0i64, 12, 1)?.reshape([3, 4])?;
+    let reversed_columns = t.slice(s![.., ..;-1])?;
+    let transposed = t.t()?;
+    let row_broadcast = t.slice(s![0])?.broadcast_to([2, 4])?;
+    for (name, v) in [
+        ("t[:, ::-1]", &reversed_columns),
+        ("t.T", &transposed),
+        ("broadcast_to(t[0], (2, 4))", &row_broadcast),
+    ] {
+        println!(
+            "{name}: shares t's buffer: {}, strides {:?}\n{}",
+            v.shares_buffer_with(&t),
+            v.layout().strides(),
+            v.view::<i64>()?
+        );
+    }
+    Ok(())
+}
+
+/// bf16 and complex tensors reach ndarray with their dtype; casts are
+/// explicit and exact.
+fn dtypes_that_leave() -> Result<()> {
+    header(
+        "bf16 and complex leave as they are",
+        "what TensorFlow refuses",
+    );
+    let x = Tensor::from([0.1f32, 1.0, 3.14159, 65504.0]).cast(DType::BF16)?;
+    println!("{x}");
+    let a = x.to_array::<bf16>()?;
+    println!("as an ndarray of bf16: {a}");
+    println!("wrong element type: {}", x.to_array::<f32>().unwrap_err());
+    let z = Tensor::from([tensorbridge::Complex::new(1.0f64, -2.0)]);
+    println!("{z}\ncast to float64: {}", z.cast(DType::F64).unwrap_err());
+    println!("real part: {}", z.real()?);
+    Ok(())
+}

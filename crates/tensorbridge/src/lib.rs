@@ -29,12 +29,18 @@
 //! | feature    | default | what it adds |
 //! |------------|---------|--------------|
 //! | `parallel` | yes     | large copies, casts and fills run on all cores (rayon) |
+//! | `proptest` | no      | `strategies`: proptest strategies (arbitrary tensors, view chains, invalid arguments) for property tests |
 //!
 //! Sparse and ragged tensors, `.npy`/`.npz` files, the CUDA backend, graph
 //! mode and Python bindings arrive as their own crates and features; a
 //! feature appears here only once its crate has landed.
 
 pub use tensorbridge_core::*;
+
+/// The README's examples, compiled and run as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
 
 /// The names most programs need: `use tensorbridge::prelude::*;`.
 pub mod prelude {
