@@ -557,7 +557,8 @@ mod tests {
     #[test]
     fn numpy_slice_bounds() {
         // a = np.arange(10)
-        let cases: &[(Option<isize>, Option<isize>, isize, (i128, usize))] = &[
+        type Case = (Option<isize>, Option<isize>, isize, (i128, usize));
+        let cases: &[Case] = &[
             (None, None, 1, (0, 10)),
             (Some(2), Some(8), 3, (2, 2)),   // a[2:8:3] -> [2, 5]
             (None, None, -1, (9, 10)),       // a[::-1]
