@@ -1,0 +1,17 @@
+//! Operations on tensors: elementwise math with NumPy broadcasting,
+//! reductions, matmul, indexing and shape operations, and the primitives
+//! sparse and ragged tensors are built on.
+//!
+//! Every operation returns a new tensor (`Result<Tensor>`), works on any
+//! layout (strided, transposed, negative-step and broadcast views as
+//! inputs), allocates through the one storage allocator, and runs large
+//! work on all cores (feature `parallel`) while small tensors stay on a
+//! single-threaded fast path.
+
+mod binary;
+mod cumsum;
+mod index;
+mod matmul;
+mod reduce;
+mod shape_ops;
+mod unary;
