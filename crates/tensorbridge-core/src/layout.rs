@@ -449,30 +449,6 @@ impl Layout {
             pos as usize
         })
     }
-
-    /// The layout with adjacent axes merged wherever the strides allow and
-    /// size-1 axes dropped: the fewest loops that visit the same elements in
-    /// the same order. Returns (dims, strides); a scalar gives empty vectors.
-    pub(crate) fn coalesced(&self) -> (Vec<usize>, Vec<isize>) {
-        let mut dims: Vec<usize> = Vec::with_capacity(self.shape.rank());
-        let mut strides: Vec<isize> = Vec::with_capacity(self.shape.rank());
-        for (&d, &s) in self.dims().iter().zip(&self.strides) {
-            if d == 1 {
-                continue;
-            }
-            match (dims.last_mut(), strides.last_mut()) {
-                (Some(ld), Some(ls)) if *ls == s * d as isize => {
-                    *ld *= d;
-                    *ls = s;
-                }
-                _ => {
-                    dims.push(d);
-                    strides.push(s);
-                }
-            }
-        }
-        (dims, strides)
-    }
 }
 
 /// C-order strides of `dims`.
@@ -593,14 +569,6 @@ mod tests {
         // Size-1 axes are free.
         let v = layout(&[3]).reshape_view(&[1, 3, 1]).unwrap();
         assert_eq!(v.dims(), [1, 3, 1]);
-    }
-
-    #[test]
-    fn coalesce_merges_runs() {
-        assert_eq!(layout(&[2, 3, 4]).coalesced(), (vec![24], vec![1]));
-        let t = layout(&[2, 3, 4]).transpose(&[1, 0, 2]).unwrap();
-        assert_eq!(t.coalesced(), (vec![3, 2, 4], vec![4, 12, 1]));
-        assert_eq!(layout(&[]).coalesced(), (vec![], vec![]));
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub mod strategies;
 mod tensor;
 mod to_numpy;
 mod views;
+mod zip;
 
 pub use create::TensorLiteral;
 pub use device::{Device, DeviceScope, devices};

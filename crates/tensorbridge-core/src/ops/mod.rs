@@ -11,7 +11,9 @@
 mod binary;
 mod cumsum;
 mod index;
+mod math;
 mod matmul;
+mod operators;
 mod reduce;
 mod shape_ops;
 mod unary;
