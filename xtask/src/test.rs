@@ -151,7 +151,7 @@ mod tests {
             lines,
             [
                 "cargo fmt --all --check",
-                "cargo clippy --workspace --all-targets -- -D warnings",
+                "cargo clippy --workspace --all-targets --all-features -- -D warnings",
                 "cargo build -p tensorbridge --no-default-features",
                 "cargo build -p tensorbridge --all-features",
                 "cargo test --workspace",

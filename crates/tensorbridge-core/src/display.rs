@@ -214,6 +214,10 @@ impl Tensor {
     /// The element text as NumPy prints it (`[[1., 2.],\n [3., 4.]]`), each
     /// line after the first indented by `indent`.
     fn body(&self, indent: usize) -> String {
+        if self.numel() == 0 {
+            // NumPy prints any empty array as `[]`; the shape says the rest.
+            return "[]".into();
+        }
         let mut out = String::new();
         with_dtype!(self.dtype(), T => match self.host_slice::<T>("display") {
             Ok(data) => write_body(self, data, indent, &mut out),

@@ -65,7 +65,7 @@ impl Layout {
             strides,
             offset,
         };
-        let numel = layout.shape.checked_numel(op, crate::DType::U8)?;
+        let numel = layout.shape.checked_byte_size(op, crate::DType::U8)?;
         if numel > 0 {
             let (lo, hi) = layout.address_range().ok_or_else(|| {
                 Error::invalid(op, format!("strides {:?} overflow isize", layout.strides))
@@ -268,7 +268,9 @@ impl Layout {
     /// broadcast axes).
     pub(crate) fn broadcast_to(&self, target: &Shape) -> Result<Layout> {
         const OP: &str = "broadcast_to";
-        target.checked_numel(OP, crate::DType::U8)?;
+        // Views hand their elements to ndarray, which needs the count of
+        // every view (broadcast ones too) within isize::MAX.
+        target.checked_byte_size(OP, crate::DType::U8)?;
         let (rank, trank) = (self.shape.rank(), target.rank());
         let incompatible = || {
             Error::shape_mismatch(
@@ -414,7 +416,17 @@ impl Layout {
 
     /// The layout with a size-1 axis inserted at `axis` (`-1` appends).
     pub(crate) fn expand_dims(&self, axis: isize) -> Result<Layout> {
-        let axis = normalize_axis("expand_dims", axis, self.shape.rank() + 1)?;
+        let rank = self.shape.rank();
+        let axis = normalize_axis("expand_dims", axis, rank + 1).map_err(|_| {
+            Error::invalid(
+                "expand_dims",
+                format!(
+                    "axis {axis} is out of range for a tensor of rank {rank}: the new axis goes \
+                     at -{} to {rank}",
+                    rank + 1
+                ),
+            )
+        })?;
         let mut dims = self.dims().to_vec();
         let mut strides = self.strides.clone();
         dims.insert(axis, 1);

@@ -58,29 +58,43 @@ impl Shape {
         self.checked_byte_size("Shape::byte_size", dtype)
     }
 
+    /// The element count, checked as NumPy checks it: the product of the
+    /// non-zero dims must fit, wherever a zero dim sits, so that whether a
+    /// shape is accepted never depends on the order of its dims, and every
+    /// partial product of an accepted shape fits too.
     pub(crate) fn checked_numel(&self, op: &'static str, dtype: DType) -> Result<usize> {
-        self.0
-            .iter()
-            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-            .ok_or_else(|| Error::ShapeOverflow {
-                op,
-                dims: self.0.clone(),
-                dtype,
-                what: "the element count does not fit in usize",
-            })
+        let nonzero = self.nonzero_product().ok_or_else(|| Error::ShapeOverflow {
+            op,
+            dims: self.0.clone(),
+            dtype,
+            what: "the element count does not fit in usize",
+        })?;
+        Ok(if self.0.contains(&0) { 0 } else { nonzero })
     }
 
+    /// The byte size, checked like [`Shape::checked_numel`]: the non-zero
+    /// dims' bytes must stay within `isize::MAX`, the most any allocation
+    /// (or any view's address range) can span.
     pub(crate) fn checked_byte_size(&self, op: &'static str, dtype: DType) -> Result<usize> {
         let numel = self.checked_numel(op, dtype)?;
-        numel
-            .checked_mul(dtype.size_in_bytes())
+        self.nonzero_product()
+            .and_then(|n| n.checked_mul(dtype.size_in_bytes()))
             .filter(|&b| b <= isize::MAX as usize)
             .ok_or_else(|| Error::ShapeOverflow {
                 op,
                 dims: self.0.clone(),
                 dtype,
                 what: "the byte size exceeds isize::MAX",
-            })
+            })?;
+        Ok(numel * dtype.size_in_bytes())
+    }
+
+    /// The product of the non-zero dims, if it fits in usize.
+    fn nonzero_product(&self) -> Option<usize> {
+        self.0
+            .iter()
+            .filter(|&&d| d != 0)
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
     }
 }
 
@@ -154,6 +168,9 @@ mod tests {
         assert_eq!(Shape::scalar().numel().unwrap(), 1);
         assert_eq!(Shape::from([0, 5]).numel().unwrap(), 0);
         assert_eq!(Shape::from([3, 0, 1 << 62]).numel().unwrap(), 0);
+        // A zero dim does not hide an overflow of the others, in any order.
+        assert!(Shape::from([0, 1 << 32, 1 << 32, 1 << 32]).numel().is_err());
+        assert!(Shape::from([1 << 32, 1 << 32, 1 << 32, 0]).numel().is_err());
         assert_eq!(Shape::from(vec![2, 3]).byte_size(DType::C128).unwrap(), 96);
     }
 

@@ -4,7 +4,7 @@
 
 use crate::element::Element;
 use crate::storage::{CpuStorage, map_cpu_storage};
-use crate::{Error, Result, Shape, SliceArg, Tensor, copy};
+use crate::{DType, Error, Result, Shape, SliceArg, Tensor, copy};
 
 /// The target of [`Tensor::reshape`]: dims, at most one of them left for
 /// the reshape to infer (`None`, NumPy's `-1`).
@@ -23,7 +23,7 @@ pub struct ReshapeSpec(Vec<Option<usize>>);
 
 impl ReshapeSpec {
     /// The dims for `numel` elements, the unknown one inferred.
-    fn resolve(&self, from: &Shape, numel: usize) -> Result<Vec<usize>> {
+    fn resolve(&self, from: &Shape, numel: usize, dtype: DType) -> Result<Vec<usize>> {
         const OP: &str = "reshape";
         let unknown: Vec<usize> = (0..self.0.len()).filter(|&i| self.0[i].is_none()).collect();
         if unknown.len() > 1 {
@@ -35,14 +35,10 @@ impl ReshapeSpec {
                 ),
             ));
         }
-        let known = self
-            .0
-            .iter()
-            .flatten()
-            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-            .ok_or_else(|| {
-                Error::invalid(OP, format!("the known dims of shape {self} overflow usize"))
-            })?;
+        // The known dims (the unknown one counted as 1) must be countable.
+        let known = Shape::from(self.0.iter().map(|d| d.unwrap_or(1)).collect::<Vec<_>>())
+            .checked_byte_size(OP, dtype)?
+            / dtype.size_in_bytes();
         let mut dims: Vec<usize> = self.0.iter().map(|d| d.unwrap_or(0)).collect();
         let mismatch = |dims: &[usize]| {
             Error::shape_mismatch(
@@ -208,7 +204,9 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn reshape(&self, shape: impl Into<ReshapeSpec>) -> Result<Tensor> {
-        let dims = shape.into().resolve(self.shape(), self.numel())?;
+        let dims = shape
+            .into()
+            .resolve(self.shape(), self.numel(), self.dtype())?;
         if let Some(layout) = self.layout().reshape_view(&dims) {
             return Ok(self.with_layout(layout));
         }
