@@ -678,3 +678,22 @@ fn big_tensors_are_summarized_like_numpy() {
     assert!(huge.to_string().len() < 400);
     assert!(format!("{huge:?}").len() < 600);
 }
+
+/// A tensor is a cheap handle that threads can share (DESIGN: `Send + Sync`,
+/// `Clone` copies a pointer).
+#[test]
+fn tensors_are_send_sync_and_cheap_to_clone() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Tensor>();
+    assert_send_sync::<DynArray>();
+    let t = Tensor::zeros([1 << 20], DType::F32).unwrap();
+    let c = t.clone();
+    assert!(c.shares_buffer_with(&t));
+    let sum: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| s.spawn(|| c.view::<f32>().unwrap().len()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    assert_eq!(sum, 2 << 20);
+}

@@ -82,7 +82,10 @@ fn unsupported(op: &'static str, dtype: DType, what: &str) -> Error {
 
 /// No operand check beyond dtype and shape (generic like the other checks,
 /// so that the op macros can name any of them the same way).
-#[expect(clippy::extra_unused_type_parameters, reason = "same signature as the other checks")]
+#[expect(
+    clippy::extra_unused_type_parameters,
+    reason = "same signature as the other checks"
+)]
 fn no_check<T>(_: &'static str, _: &Tensor, _: &Tensor) -> Result<()> {
     Ok(())
 }
