@@ -37,18 +37,6 @@ fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
         .collect()
 }
 
-/// The element of `n` that broadcasting to `out` places at `idx`.
-fn at_broadcast<T: Copy>(n: &Naive<T>, idx: &[usize]) -> T {
-    let lead = idx.len() - n.dims.len();
-    let own: Vec<usize> = n
-        .dims
-        .iter()
-        .enumerate()
-        .map(|(a, &d)| if d == 1 { 0 } else { idx[lead + a] })
-        .collect();
-    n.at(&own)
-}
-
 /// `f` of the broadcast elements of two naive arrays.
 fn naive_zip<T: Copy, U: Clone>(
     a: &Naive<T>,
@@ -56,9 +44,11 @@ fn naive_zip<T: Copy, U: Clone>(
     f: impl Fn(T, T) -> U,
 ) -> Option<Naive<U>> {
     let dims = broadcast(&a.dims, &b.dims)?;
-    Some(Naive::from_fn(&dims, |idx| {
-        f(at_broadcast(a, idx), at_broadcast(b, idx))
-    }))
+    let (a, b) = (a.broadcast_to(&dims)?, b.broadcast_to(&dims)?);
+    Some(Naive::new(
+        a.data.iter().zip(&b.data).map(|(&x, &y)| f(x, y)).collect(),
+        &dims,
+    ))
 }
 
 /// NumPy's floor division of integers, in i128 so it cannot overflow.

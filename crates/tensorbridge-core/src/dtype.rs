@@ -153,11 +153,40 @@ impl fmt::Display for DType {
 /// element.
 macro_rules! with_dtype {
     ($dtype:expr, $T:ident => $body:expr) => {
+        $crate::dtype::with_numeric_dtype!($dtype, $T => $body, bool => {
+            type $T = bool;
+            $body
+        })
+    };
+}
+pub(crate) use with_dtype;
+
+/// Runs `$body` with `$T` bound to the element type of `$dtype` when it is a
+/// numeric dtype (all but bool); `$bool` otherwise.
+macro_rules! with_numeric_dtype {
+    ($dtype:expr, $T:ident => $body:expr, bool => $bool:expr) => {
         match $dtype {
-            $crate::DType::Bool => {
-                type $T = bool;
+            $crate::DType::Bool => $bool,
+            $crate::DType::C64 => {
+                type $T = num_complex::Complex<f32>;
                 $body
             }
+            $crate::DType::C128 => {
+                type $T = num_complex::Complex<f64>;
+                $body
+            }
+            real => $crate::dtype::with_real_dtype!(real, $T => $body, other => unreachable!("{other:?} is real")),
+        }
+    };
+}
+pub(crate) use with_numeric_dtype;
+
+/// Runs `$body` with `$T` bound to the element type of `$dtype` when it is a
+/// real number dtype (integers and floats); `$other` (with `$o` bound to
+/// the dtype) for bool and complex.
+macro_rules! with_real_dtype {
+    ($dtype:expr, $T:ident => $body:expr, $o:ident => $other:expr) => {
+        match $dtype {
             $crate::DType::U8 => {
                 type $T = u8;
                 $body
@@ -206,15 +235,8 @@ macro_rules! with_dtype {
                 type $T = f64;
                 $body
             }
-            $crate::DType::C64 => {
-                type $T = num_complex::Complex<f32>;
-                $body
-            }
-            $crate::DType::C128 => {
-                type $T = num_complex::Complex<f64>;
-                $body
-            }
+            $o => $other,
         }
     };
 }
-pub(crate) use with_dtype;
+pub(crate) use with_real_dtype;

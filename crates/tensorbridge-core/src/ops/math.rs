@@ -15,6 +15,7 @@
 use half::{bf16, f16};
 use num_complex::Complex;
 
+pub(crate) use crate::dtype::{with_numeric_dtype, with_real_dtype};
 use crate::element::Element;
 
 /// Arithmetic defined for every numeric dtype (all but bool).
@@ -208,86 +209,6 @@ macro_rules! complex_arith {
     )*};
 }
 complex_arith!(f32, f64);
-
-/// Runs `$body` with `$T` bound to the element type of `$dtype` when it is a
-/// numeric dtype (all but bool); `$bool` otherwise.
-macro_rules! with_numeric_dtype {
-    ($dtype:expr, $T:ident => $body:expr, bool => $bool:expr) => {
-        match $dtype {
-            $crate::DType::Bool => $bool,
-            $crate::DType::C64 => {
-                type $T = num_complex::Complex<f32>;
-                $body
-            }
-            $crate::DType::C128 => {
-                type $T = num_complex::Complex<f64>;
-                $body
-            }
-            real => $crate::ops::math::with_real_dtype!(real, $T => $body, other => unreachable!("{other:?} is real")),
-        }
-    };
-}
-pub(crate) use with_numeric_dtype;
-
-/// Runs `$body` with `$T` bound to the element type of `$dtype` when it is a
-/// real number dtype (integers and floats); `$other` (with `$o` bound to
-/// the dtype) for bool and complex.
-macro_rules! with_real_dtype {
-    ($dtype:expr, $T:ident => $body:expr, $o:ident => $other:expr) => {
-        match $dtype {
-            $crate::DType::U8 => {
-                type $T = u8;
-                $body
-            }
-            $crate::DType::U16 => {
-                type $T = u16;
-                $body
-            }
-            $crate::DType::U32 => {
-                type $T = u32;
-                $body
-            }
-            $crate::DType::U64 => {
-                type $T = u64;
-                $body
-            }
-            $crate::DType::I8 => {
-                type $T = i8;
-                $body
-            }
-            $crate::DType::I16 => {
-                type $T = i16;
-                $body
-            }
-            $crate::DType::I32 => {
-                type $T = i32;
-                $body
-            }
-            $crate::DType::I64 => {
-                type $T = i64;
-                $body
-            }
-            $crate::DType::F16 => {
-                type $T = half::f16;
-                $body
-            }
-            $crate::DType::BF16 => {
-                type $T = half::bf16;
-                $body
-            }
-            $crate::DType::F32 => {
-                type $T = f32;
-                $body
-            }
-            $crate::DType::F64 => {
-                type $T = f64;
-                $body
-            }
-            $o => $other,
-        }
-    };
-}
-pub(crate) use with_real_dtype;
 
 #[cfg(test)]
 mod tests {
