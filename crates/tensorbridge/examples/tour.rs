@@ -66,21 +66,27 @@ fn model_outputs() -> Result<()> {
     Ok(())
 }
 
-/// `tf.constant([[1, 2], [4, 8]]).numpy()`, then NumPy operations on it
-/// (`np.add(t, 1)`): in Rust, ndarray's operators on a zero-copy view.
+/// `t = tf.multiply(tf.constant([[1, 2], [4, 8]]), 2)`, then `np.add(t, 1)`:
+/// tensor math, and NumPy-style math on the array it becomes.
 fn int_tensor_and_numpy_ops() -> Result<()> {
     header(
-        "an int32 tensor, and NumPy operations on it",
+        "tensor math, then NumPy operations on the result",
         "03-tf1-and-tf2-conversion",
     );
     let t = Tensor::new([[1, 2], [4, 8]])?;
-    let a = t.to_array::<i32>()?;
-    println!("{t}\n-> {} array:\n{a}", t.dtype());
-    // np.add(t, 1) and np.multiply(t, 2): ndarray arithmetic on a borrowed
-    // view allocates only the result.
-    let view = t.view::<i32>()?;
-    println!("np.add(t, 1):\n{}", &view + 1);
-    println!("np.multiply(t, 2):\n{}", &view * 2);
+    let t = t.mul_scalar(2)?; // tf.multiply(t, 2)
+    println!("{t}");
+    // np.add(t, 1): either as a tensor op, or with ndarray's operators on a
+    // zero-copy view (which allocates only the result).
+    let a = t.add_scalar(1)?.to_array::<i32>()?;
+    let b = &t.view::<i32>()? + 1;
+    assert_eq!(a, b);
+    println!("np.add(t, 1) -> {} array:\n{a}", t.dtype());
+    // The operators work on tensors too; mixing dtypes is an error, not a
+    // silent promotion.
+    let u = &(&t * 2) - 1;
+    println!("t * 2 - 1:\n{u}");
+    println!("t + 0.5: {}", t.add_scalar(0.5).unwrap_err());
     Ok(())
 }
 
