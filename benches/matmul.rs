@@ -1,0 +1,128 @@
+//! Matrix products against ndarray's `dot` (matrixmultiply, one thread):
+//! not workloads of BENCHMARKS.md, so `cargo xtask bench` prints no rows for
+//! them; read criterion's own output (`cargo bench -p tensorbridge-benches
+//! --bench matmul`). Each group benchmarks ndarray as "limit" and
+//! `Tensor::matmul` as "workload".
+//!
+//! - MM1: [512, 512] @ [512, 512] f32.
+//! - MM2: [512, 512] @ [512, 512]ᵀ f32 (a transposed view as rhs).
+//! - MM3: [256, 32, 32] @ [256, 32, 32] f32 (a batch of small matrices;
+//!   ndarray: `general_mat_mul` per matrix into a warm output).
+
+mod support;
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ndarray::{Array2, Array3, Axis, linalg::general_mat_mul};
+use tensorbridge::prelude::Tensor;
+
+use support::{LIMIT, Lazy, WORKLOAD, small_group};
+
+/// Side of the square matrices of MM1 and MM2.
+const N: usize = 512;
+
+/// Batch and side of MM3.
+const BATCH: usize = 256;
+/// Side of each matrix of MM3.
+const SMALL: usize = 32;
+
+/// Deterministic values in [-1, 1).
+fn values(len: usize, seed: usize) -> Vec<f32> {
+    (0..len)
+        .map(|i| ((i * 7919 + seed * 104_729) % 2003) as f32 / 1001.5 - 1.0)
+        .collect()
+}
+
+fn square(seed: usize) -> Array2<f32> {
+    Array2::from_shape_vec((N, N), values(N * N, seed)).expect("square input")
+}
+
+/// MM1 and MM2: a 512 × 512 product, the rhs transposed for MM2.
+fn mm_square(c: &mut Criterion, id: &str, transposed: bool) {
+    let arrays = Lazy::new(|| (square(1), square(2)));
+    let tensors = Lazy::new(|| {
+        let (a, b) = arrays.get();
+        let ta = Tensor::from_array(a.clone()).expect("tensor a");
+        let tb = Tensor::from_array(b.clone()).expect("tensor b");
+        (ta, tb)
+    });
+    let mut group = small_group(c, id);
+    group.throughput(Throughput::Elements((2 * N * N * N) as u64));
+    group.bench_function(LIMIT, |bch| {
+        let (a, b) = arrays.get();
+        bch.iter_with_large_drop(|| {
+            if transposed {
+                black_box(a).dot(&black_box(b).t())
+            } else {
+                black_box(a).dot(black_box(b))
+            }
+        });
+    });
+    group.bench_function(WORKLOAD, |bch| {
+        let (a, b) = tensors.get();
+        let b = if transposed {
+            b.t().expect("transposed view")
+        } else {
+            b.clone()
+        };
+        bch.iter_with_large_drop(|| black_box(a).matmul(black_box(&b)).expect("matmul"));
+    });
+    group.finish();
+}
+
+fn mm1(c: &mut Criterion) {
+    mm_square(c, "MM1", false);
+}
+
+fn mm2(c: &mut Criterion) {
+    mm_square(c, "MM2", true);
+}
+
+/// MM3: a batch of 256 products of 32 × 32 matrices.
+fn mm3(c: &mut Criterion) {
+    let shape = (BATCH, SMALL, SMALL);
+    let len = BATCH * SMALL * SMALL;
+    let arrays = Lazy::new(|| {
+        (
+            Array3::from_shape_vec(shape, values(len, 3)).expect("batch a"),
+            Array3::from_shape_vec(shape, values(len, 4)).expect("batch b"),
+        )
+    });
+    let tensors = Lazy::new(|| {
+        let (a, b) = arrays.get();
+        (
+            Tensor::from_array(a.clone()).expect("tensor a"),
+            Tensor::from_array(b.clone()).expect("tensor b"),
+        )
+    });
+    let mut group = small_group(c, "MM3");
+    group.throughput(Throughput::Elements((2 * len * SMALL) as u64));
+    let mut out = None;
+    group.bench_function(LIMIT, |bch| {
+        let (a, b) = arrays.get();
+        let out = out.get_or_insert_with(|| Array3::<f32>::zeros(shape));
+        bch.iter(|| {
+            for ((a, b), mut c) in a
+                .axis_iter(Axis(0))
+                .zip(b.axis_iter(Axis(0)))
+                .zip(out.axis_iter_mut(Axis(0)))
+            {
+                general_mat_mul(1.0, &a, &b, 0.0, &mut c);
+            }
+            black_box(out.as_ptr());
+        });
+    });
+    group.bench_function(WORKLOAD, |bch| {
+        let (a, b) = tensors.get();
+        bch.iter_with_large_drop(|| black_box(a).matmul(black_box(b)).expect("matmul"));
+    });
+    group.finish();
+}
+
+criterion_group!(
+    name = matmul;
+    config = Criterion::default();
+    targets = mm1, mm2, mm3
+);
+criterion_main!(matmul);
