@@ -7,7 +7,9 @@
 //! - MM1: [512, 512] @ [512, 512] f32.
 //! - MM2: [512, 512] @ [512, 512]ᵀ f32 (a transposed view as rhs).
 //! - MM3: [256, 32, 32] @ [256, 32, 32] f32 (a batch of small matrices;
-//!   ndarray: `general_mat_mul` per matrix into a warm output).
+//!   ndarray: `general_mat_mul` per matrix into a fresh `zeros` output).
+//! - MM4: [16384, 4, 4] @ [16384, 4, 4] f32 (a batch of tiny matrices, the
+//!   same ndarray loop).
 
 mod support;
 
@@ -21,11 +23,6 @@ use support::{LIMIT, Lazy, WORKLOAD, small_group};
 
 /// Side of the square matrices of MM1 and MM2.
 const N: usize = 512;
-
-/// Batch and side of MM3.
-const BATCH: usize = 256;
-/// Side of each matrix of MM3.
-const SMALL: usize = 32;
 
 /// Deterministic values in [-1, 1).
 fn values(len: usize, seed: usize) -> Vec<f32> {
@@ -79,10 +76,10 @@ fn mm2(c: &mut Criterion) {
     mm_square(c, "MM2", true);
 }
 
-/// MM3: a batch of 256 products of 32 × 32 matrices.
-fn mm3(c: &mut Criterion) {
-    let shape = (BATCH, SMALL, SMALL);
-    let len = BATCH * SMALL * SMALL;
+/// A batch of `batch` products of `side` × `side` matrices.
+fn mm_batch(c: &mut Criterion, id: &str, batch: usize, side: usize) {
+    let shape = (batch, side, side);
+    let len = batch * side * side;
     let arrays = Lazy::new(|| {
         (
             Array3::from_shape_vec(shape, values(len, 3)).expect("batch a"),
@@ -96,13 +93,12 @@ fn mm3(c: &mut Criterion) {
             Tensor::from_array(b.clone()).expect("tensor b"),
         )
     });
-    let mut group = small_group(c, "MM3");
-    group.throughput(Throughput::Elements((2 * len * SMALL) as u64));
-    let mut out = None;
+    let mut group = small_group(c, id);
+    group.throughput(Throughput::Elements((2 * len * side) as u64));
     group.bench_function(LIMIT, |bch| {
         let (a, b) = arrays.get();
-        let out = out.get_or_insert_with(|| Array3::<f32>::zeros(shape));
-        bch.iter(|| {
+        bch.iter_with_large_drop(|| {
+            let mut out = Array3::<f32>::zeros(shape);
             for ((a, b), mut c) in a
                 .axis_iter(Axis(0))
                 .zip(b.axis_iter(Axis(0)))
@@ -110,7 +106,7 @@ fn mm3(c: &mut Criterion) {
             {
                 general_mat_mul(1.0, &a, &b, 0.0, &mut c);
             }
-            black_box(out.as_ptr());
+            out
         });
     });
     group.bench_function(WORKLOAD, |bch| {
@@ -120,9 +116,17 @@ fn mm3(c: &mut Criterion) {
     group.finish();
 }
 
+fn mm3(c: &mut Criterion) {
+    mm_batch(c, "MM3", 256, 32);
+}
+
+fn mm4(c: &mut Criterion) {
+    mm_batch(c, "MM4", 16384, 4);
+}
+
 criterion_group!(
     name = matmul;
     config = Criterion::default();
-    targets = mm1, mm2, mm3
+    targets = mm1, mm2, mm3, mm4
 );
 criterion_main!(matmul);

@@ -276,10 +276,12 @@ fn check(a_dims: &[usize], b_dims: &[usize], views: (View, View), dtype: DType, 
 /// where both batch shapes are right-aligned parts of one batch shape with
 /// some dims set to 1, or a vector on either side.
 fn shapes() -> impl Strategy<Value = (Vec<usize>, Vec<usize>)> {
+    // Up to 10 × 10 × 10, so that both the element-by-element kernel of
+    // small products (at most 512 multiply-adds) and gemm are exercised.
     (
-        0usize..=5,
-        0usize..=5,
-        0usize..=5,
+        0usize..=10,
+        0usize..=10,
+        0usize..=10,
         prop::collection::vec((1usize..=3, 0u8..3), 0..=3),
         0usize..=3,
         0u8..6,
@@ -361,11 +363,14 @@ proptest! {
 
 #[test]
 fn every_view_of_every_dtype_on_a_batched_broadcast() {
-    // [2, 1, 3, 4] @ [5, 4, 2] -> [2, 5, 3, 2], the example.
-    for dtype in DTYPES {
-        for va in VIEWS {
-            for vb in VIEWS {
-                check(&[2, 1, 3, 4], &[5, 4, 2], (va, vb), dtype, 7);
+    // [2, 1, 3, 4] @ [5, 4, 2] -> [2, 5, 3, 2], the example; then
+    // matrices large enough for gemm (9 * 8 * 9 multiply-adds each).
+    for (a_dims, b_dims) in [([2, 1, 3, 4], [5, 4, 2]), ([2, 1, 9, 8], [3, 8, 9])] {
+        for dtype in DTYPES {
+            for va in VIEWS {
+                for vb in VIEWS {
+                    check(&a_dims, &b_dims, (va, vb), dtype, 7);
+                }
             }
         }
     }

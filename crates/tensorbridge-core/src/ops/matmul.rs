@@ -41,6 +41,10 @@ const PARALLEL_MIN_WORK: usize = 1 << 19;
 #[cfg(feature = "parallel")]
 const MIN_BLOCK_ROWS: usize = 32;
 
+/// Matrices with at most this many multiply-adds (`m * k * n`) skip gemm,
+/// whose packing buffers and packing passes cost more than the product.
+const SMALL_WORK: usize = 512;
+
 /// Bytes of the right operand that one k-block of the integer kernel keeps
 /// in cache.
 const INT_BLOCK_BYTES: usize = 128 << 10;
@@ -459,7 +463,7 @@ fn for_each_block<T: Send>(
 }
 
 /// The element types `matrixmultiply` multiplies.
-trait Gemm: Element {
+trait Gemm: Element + std::ops::Add<Output = Self> + std::ops::Mul<Output = Self> {
     /// `C = A B` for an `m`×`k` `A` and a `k`×`n` `B` with arbitrary
     /// strides, into `C` (not read).
     ///
@@ -547,6 +551,10 @@ fn gemm_product<T: Gemm>(a: &[T], b: &[T], plan: &Plan) -> Result<Vec<T>> {
     for_each_block(plan, &mut out, |batch, row0, c| {
         let rows = c.len() / n;
         let (oa, ob) = plan.offsets(batch);
+        if rows * k * n <= SMALL_WORK {
+            small_product(a, b, oa + row0 as isize * pa.rs, ob, plan, c);
+            return;
+        }
         let a_ptr = a.as_ptr().wrapping_offset(oa + row0 as isize * pa.rs);
         let b_ptr = b.as_ptr().wrapping_offset(ob);
         // SAFETY: rows, k and n are positive (the output is not empty and
@@ -577,6 +585,31 @@ fn gemm_product<T: Gemm>(a: &[T], b: &[T], plan: &Plan) -> Result<Vec<T>> {
         }
     });
     Ok(out)
+}
+
+/// A small product `c += A B`, element by element (`c` arrives zeroed): `A`
+/// starts at `oa` in `a` and has the rows of `c`, `B` starts at `ob` in
+/// `b`; strides from `plan`. The i-k-j order keeps the columns of a row
+/// independent, so they accumulate side by side.
+fn small_product<T: Gemm>(a: &[T], b: &[T], oa: isize, ob: isize, plan: &Plan, c: &mut [T]) {
+    let (pa, pb) = (&plan.a, &plan.b);
+    for (i, c_row) in c.chunks_exact_mut(plan.n).enumerate() {
+        let a_row = oa + i as isize * pa.rs;
+        for p in 0..plan.k as isize {
+            let x = a[(a_row + p * pa.cs) as usize];
+            let b_row = ob + p * pb.rs;
+            if pb.cs == 1 {
+                let start = b_row as usize;
+                for (y, &z) in c_row.iter_mut().zip(&b[start..start + plan.n]) {
+                    *y = *y + x * z;
+                }
+            } else {
+                for (j, y) in c_row.iter_mut().enumerate() {
+                    *y = *y + x * b[(b_row + j as isize * pb.cs) as usize];
+                }
+            }
+        }
+    }
 }
 
 /// The product of f16/bf16 operands: widened to f32 in one pass each,
