@@ -10,6 +10,8 @@
 //!   ndarray: `general_mat_mul` per matrix into a fresh `zeros` output).
 //! - MM4: [16384, 4, 4] @ [16384, 4, 4] f32 (a batch of tiny matrices, the
 //!   same ndarray loop).
+//! - MM5: [512, 512] @ [512, 512] i32 (exact, wrapping; ndarray's `dot` for
+//!   integers is its generic loop).
 
 mod support;
 
@@ -64,6 +66,30 @@ fn mm_square(c: &mut Criterion, id: &str, transposed: bool) {
             b.clone()
         };
         bch.iter_with_large_drop(|| black_box(a).matmul(black_box(&b)).expect("matmul"));
+    });
+    group.finish();
+}
+
+/// MM5: a 512 × 512 i32 product.
+fn mm5(c: &mut Criterion) {
+    let int_square = |seed| square(seed).mapv(|x| (x * 100.0) as i32);
+    let arrays = Lazy::new(|| (int_square(5), int_square(6)));
+    let tensors = Lazy::new(|| {
+        let (a, b) = arrays.get();
+        (
+            Tensor::from_array(a.clone()).expect("tensor a"),
+            Tensor::from_array(b.clone()).expect("tensor b"),
+        )
+    });
+    let mut group = small_group(c, "MM5");
+    group.throughput(Throughput::Elements((2 * N * N * N) as u64));
+    group.bench_function(LIMIT, |bch| {
+        let (a, b) = arrays.get();
+        bch.iter_with_large_drop(|| black_box(a).dot(black_box(b)));
+    });
+    group.bench_function(WORKLOAD, |bch| {
+        let (a, b) = tensors.get();
+        bch.iter_with_large_drop(|| black_box(a).matmul(black_box(b)).expect("matmul"));
     });
     group.finish();
 }
@@ -127,6 +153,6 @@ fn mm4(c: &mut Criterion) {
 criterion_group!(
     name = matmul;
     config = Criterion::default();
-    targets = mm1, mm2, mm3, mm4
+    targets = mm1, mm2, mm3, mm4, mm5
 );
 criterion_main!(matmul);

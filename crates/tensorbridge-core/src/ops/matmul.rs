@@ -3,12 +3,14 @@
 //!
 //! Every operand is seen as a stack of matrices with a row stride, a column
 //! stride and one stride per batch dim (0 where the batch dims broadcast), so
-//! transposed, strided, negative-step and broadcast views are multiplied in
-//! place, without a copy:
+//! the float kernels read transposed, strided, negative-step and broadcast
+//! views in place, without a copy:
 //!
 //! - f32, f64, complex64 and complex128 go straight to `matrixmultiply`'s
 //!   packed, SIMD gemm kernels (`sgemm`, `dgemm`, `cgemm`, `zgemm`), which
 //!   accept arbitrary (negative and zero included) strides for both inputs;
+//!   matrices of at most 512 multiply-adds (`SMALL_WORK`) are multiplied element
+//!   by element instead, since packing would cost more than the product;
 //! - f16 and bf16 operands are widened to f32 in one pass, multiplied with
 //!   `sgemm` (accumulating in f32) and rounded once to the output dtype;
 //! - integers are multiplied exactly with wrapping arithmetic, in an i-k-j
@@ -65,6 +67,7 @@ impl Tensor {
     ///   read strided, transposed, negative-step and broadcast operands in
     ///   place; f16/bf16 accumulate in f32 and are rounded once; integers are
     ///   exact, and overflow wraps (as in NumPy and TensorFlow).
+    /// - Complex operands are not conjugated (as in `np.matmul`).
     /// - `k = 0` gives zeros; `m = 0` or `n = 0` gives an empty result.
     ///
     /// The result is a new C-order tensor of the operands' dtype. Large
