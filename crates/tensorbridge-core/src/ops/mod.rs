@@ -15,3 +15,5 @@ mod matmul;
 mod reduce;
 mod shape_ops;
 mod unary;
+
+pub use index::ScatterMode;
