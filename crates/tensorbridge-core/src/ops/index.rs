@@ -475,21 +475,24 @@ impl Tensor {
         let out_shape = Shape::from(out_dims);
         let total = checked_len(op, &out_shape, self.dtype())?;
         let idx_dims = indices.dims().to_vec();
-        let params = self.contiguous()?;
         let out = with_index_slice!(op, "indices", indices, idx => {
             let bad = |i: usize| {
                 out_of_bounds(op, "indices", i, &idx_dims, idx[i].as_i64(), axis, n)
             };
-            with_dtype!(params.dtype(), T => {
-                let src = contiguous_slice::<T>(&params, op)?;
+            with_dtype!(self.dtype(), T => {
                 let pad = match fill_row {
                     Some(f) => Some(contiguous_slice::<T>(f, op)?),
                     None => None,
                 };
                 let spec = GatherSpec { n, inner, pad: padded.then_some(pad.unwrap_or(&[])) };
-                gather_rows(src, idx, total, &spec)
-                    .map_err(|e| e.into_error(&bad))
-                    .map(T::into_storage)
+                let gathered = if self.is_contiguous() {
+                    gather_rows(contiguous_slice::<T>(self, op)?, idx, total, &spec)
+                } else {
+                    // Strided params are read where they are: copying them
+                    // first could cost far more than the output.
+                    gather_strided(self.host_slice::<T>(op)?, self.layout(), axis, idx, total, &spec)
+                };
+                gathered.map_err(|e| e.into_error(&bad)).map(T::into_storage)
             })
         })?;
         Ok(Tensor::from_cpu_storage(out, out_shape))
@@ -865,6 +868,125 @@ fn gather_chunk<T: Element, I: IndexInt>(
         }
     }
     None
+}
+
+/// `gather_rows` for params of any layout: each element is read through
+/// the strides (whole runs with `copy_from_slice` where the slices after
+/// the axis are contiguous).
+fn gather_strided<T: Element, I: IndexInt>(
+    data: &[T],
+    layout: &Layout,
+    axis: usize,
+    idx: &[I],
+    total: usize,
+    spec: &GatherSpec<'_, T>,
+) -> std::result::Result<Vec<T>, GatherFail> {
+    if let Some(i) = idx.iter().position(|&k| !spec.accepts(k.as_i64())) {
+        return Err(GatherFail::BadIndex(i));
+    }
+    let mut out = alloc::zeroed_vec::<T>(total).map_err(GatherFail::Alloc)?;
+    if total == 0 {
+        return Ok(out);
+    }
+    let (dims, strides) = (layout.dims(), layout.strides());
+    let walk = InnerWalk::new(&dims[axis + 1..], &strides[axis + 1..]);
+    let (outer_dims, outer_strides) = (&dims[..axis], &strides[..axis]);
+    let (m, inner, axis_stride) = (idx.len(), spec.inner, strides[axis]);
+    let base = layout.offset() as isize;
+    let fill = |first_row: usize, chunk: &mut [T]| {
+        let mut o = usize::MAX;
+        let mut outer_pos = 0isize;
+        for (r, dst) in chunk.chunks_exact_mut(inner).enumerate() {
+            let row = first_row + r;
+            if row / m != o {
+                o = row / m;
+                let mut rest = o;
+                outer_pos = base;
+                for (&d, &s) in outer_dims.iter().zip(outer_strides).rev() {
+                    outer_pos += (rest % d) as isize * s;
+                    rest /= d;
+                }
+            }
+            let k = idx[row % m].as_i64();
+            match spec.pad {
+                Some(pad) if k == -1 => dst.copy_from_slice(pad),
+                _ => walk.copy(data, outer_pos + k as isize * axis_stride, dst),
+            }
+        }
+    };
+    #[cfg(feature = "parallel")]
+    if is_large::<T>(total) {
+        use rayon::prelude::*;
+        let per_task = rows_per_task::<T>(inner);
+        out.par_chunks_mut(per_task * inner)
+            .enumerate()
+            .for_each(|(c, chunk)| fill(c * per_task, chunk));
+        return Ok(out);
+    }
+    fill(0, &mut out);
+    Ok(out)
+}
+
+/// The elements of one slice of a strided tensor, relative to its first:
+/// its axes with size-1 ones dropped and mergeable neighbours merged.
+struct InnerWalk {
+    dims: Vec<usize>,
+    strides: Vec<isize>,
+}
+
+impl InnerWalk {
+    fn new(dims: &[usize], strides: &[isize]) -> InnerWalk {
+        let mut walk = InnerWalk {
+            dims: Vec::new(),
+            strides: Vec::new(),
+        };
+        for (&d, &s) in dims.iter().zip(strides) {
+            if d == 1 {
+                continue;
+            }
+            match (walk.dims.last_mut(), walk.strides.last_mut()) {
+                (Some(ld), Some(ls)) if *ls == s * d as isize => {
+                    *ld *= d;
+                    *ls = s;
+                }
+                _ => {
+                    walk.dims.push(d);
+                    walk.strides.push(s);
+                }
+            }
+        }
+        walk
+    }
+
+    /// Copies the slice starting at buffer position `start` into `out`.
+    fn copy<T: Copy>(&self, data: &[T], start: isize, out: &mut [T]) {
+        let Some((&len, outer_dims)) = self.dims.split_last() else {
+            out[0] = data[start as usize];
+            return;
+        };
+        let stride = self.strides[self.dims.len() - 1];
+        let outer_strides = &self.strides[..outer_dims.len()];
+        let mut index = vec![0usize; outer_dims.len()];
+        let mut pos = start;
+        for run in out.chunks_exact_mut(len) {
+            if stride == 1 {
+                run.copy_from_slice(&data[pos as usize..pos as usize + len]);
+            } else {
+                for (j, o) in run.iter_mut().enumerate() {
+                    *o = data[(pos + j as isize * stride) as usize];
+                }
+            }
+            for a in (0..index.len()).rev() {
+                index[a] += 1;
+                pos += outer_strides[a];
+                if index[a] < outer_dims[a] {
+                    break;
+                }
+                pos -= outer_strides[a] * index[a] as isize;
+                index[a] = 0;
+            }
+        }
+    }
 }
 
 /// The linear slice position of every row of scatter_nd's indices, and

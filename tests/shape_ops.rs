@@ -1,0 +1,1 @@
+//! Shape ops suite (in progress).
