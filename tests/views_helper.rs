@@ -8,6 +8,8 @@
 //! so a reference computed on the `i64` values and cast at the end is the
 //! exact expected output for every dtype.
 
+#![allow(dead_code, reason = "each suite that includes this module uses part of it")]
+
 use proptest::prelude::*;
 use proptest::sample::select;
 use tensorbridge::prelude::*;
