@@ -1348,32 +1348,38 @@ mod tests {
         assert_eq!(positions.sorted().unwrap().first_repeat(), None);
     }
 
+    /// Several parallel tasks of 4 MiB each: outputs of 8-byte elements
+    /// this long span at least three.
+    const LARGE: usize = 3 << 19;
+
     #[test]
-    fn large_paths_match_small_ones() {
-        // Outputs above the parallel threshold, checked element by element.
-        let n = 1 << 19;
-        let params = Tensor::arange(0i32, n as i32, 1).unwrap();
+    fn large_gathers_span_several_tasks() {
+        let n = LARGE;
+        let params = Tensor::arange(0i64, n as i64, 1).unwrap();
         let idx: Vec<i64> = (0..n as i64).map(|i| (i * 7919) % n as i64).collect();
         let g = params.gather(&Tensor::from(idx.clone()), 0).unwrap();
-        let got = g.to_vec::<i32>().unwrap();
-        assert!(got.iter().zip(&idx).all(|(&g, &i)| g as i64 == i));
-        // A bad index near the end is reported even when chunks run in parallel.
+        assert_eq!(g.to_vec::<i64>().unwrap(), idx);
+        // The first bad index is reported, whichever task meets it first.
         let mut bad = idx.clone();
         bad[n - 3] = -5;
-        bad[n - 1] = n as i64;
+        bad[n / 2] = n as i64;
         let e = params.gather(&Tensor::from(bad), 0).unwrap_err();
-        assert!(
-            e.to_string().contains(&format!("indices[{}] = -5", n - 3)),
-            "{e}"
-        );
+        let want = format!("indices[{}] = {n} is out of bounds", n / 2);
+        assert!(e.to_string().contains(&want), "{e}");
 
-        // Padding with runs, rows of 3 elements, over the threshold.
+        // The same through the strided path: params reversed.
+        let rev = params.slice([SliceArg::range(None, None, -1)]).unwrap();
+        let g = rev.gather(&Tensor::from(idx.clone()), 0).unwrap();
+        let got = g.to_vec::<i64>().unwrap();
+        assert!(got.iter().zip(&idx).all(|(&g, &i)| g == n as i64 - 1 - i));
+
+        // Rows of 3 with runs and padding: tasks start inside runs.
         let rows = Tensor::arange(0i64, 3 * 1000, 1)
             .unwrap()
             .reshape([1000, 3])
             .unwrap();
-        let pidx: Vec<i64> = (0..200_000i64)
-            .map(|i| if i % 5 == 4 { -1 } else { i % 1000 })
+        let pidx: Vec<i64> = (0..(LARGE / 3) as i64)
+            .map(|i| if i % 7 >= 5 { -1 } else { i % 1000 })
             .collect();
         let p = rows
             .gather_with_padding(&Tensor::from(pidx.clone()), &Tensor::from([7i64, 8, 9]))
@@ -1387,37 +1393,64 @@ mod tests {
             };
             assert_eq!(got[3 * r..3 * r + 3], want, "row {r}");
         }
+        // Transposed rows (strided path) with padding.
+        let cols = rows.t().unwrap().contiguous().unwrap().t().unwrap();
+        let p2 = cols
+            .gather_with_padding(&Tensor::from(pidx), &Tensor::from([7i64, 8, 9]))
+            .unwrap();
+        assert_eq!(p2.to_vec::<i64>().unwrap(), got);
+    }
 
-        // Scatter into a large output, unsorted, with Last and a non-zero fill.
-        let m = 1usize << 18;
-        let sidx: Vec<i64> = (0..m as i64).map(|i| (i * 31) % (m as i64)).collect();
-        let ups: Vec<f32> = (0..m).map(|i| i as f32).collect();
-        let out = Tensor::scatter_nd(
-            &Tensor::from_vec(sidx.clone(), [m, 1]).unwrap(),
-            &Tensor::from(ups),
-            [m + 5],
-            &Tensor::scalar(-1.0f32),
-            ScatterMode::Error,
-        )
-        .unwrap()
-        .to_vec::<f32>()
-        .unwrap();
-        for (r, &p) in sidx.iter().enumerate() {
-            assert_eq!(out[p as usize], r as f32);
+    #[test]
+    fn large_scatters_span_several_tasks() {
+        let m = LARGE;
+        for (stride, mode) in [(31i64, ScatterMode::Error), (1, ScatterMode::Last)] {
+            // Unsorted (a permutation) and sorted positions, non-zero fill.
+            let sidx: Vec<i64> = (0..m as i64).map(|i| (i * stride) % (m as i64)).collect();
+            let ups: Vec<f64> = (0..m).map(|i| i as f64).collect();
+            let out = Tensor::scatter_nd(
+                &Tensor::from_vec(sidx.clone(), [m, 1]).unwrap(),
+                &Tensor::from(ups),
+                [m + 5],
+                &Tensor::scalar(-1.0f64),
+                mode,
+            )
+            .unwrap()
+            .to_vec::<f64>()
+            .unwrap();
+            for (r, &p) in sidx.iter().enumerate() {
+                assert_eq!(out[p as usize], r as f64);
+            }
+            assert_eq!(out[m..], [-1.0; 5]);
         }
-        assert_eq!(out[m..], [-1.0; 5]);
+        // Repeats across task boundaries: sums, and the last one wins.
+        let sidx: Vec<i64> = (0..m as i64).map(|i| i / 2 * 2).collect();
+        let idx = Tensor::from_vec(sidx, [m, 1]).unwrap();
+        let ups = Tensor::from((0..m as i64).collect::<Vec<_>>());
+        let fill = Tensor::scalar(100i64);
+        let sum = Tensor::scatter_nd(&idx, &ups, [m], &fill, ScatterMode::Add).unwrap();
+        let last = Tensor::scatter_nd(&idx, &ups, [m], &fill, ScatterMode::Last).unwrap();
+        let (sum, last) = (sum.to_vec::<i64>().unwrap(), last.to_vec::<i64>().unwrap());
+        for p in 0..m {
+            let p64 = p as i64;
+            let (s, l) = if p % 2 == 0 { (100 + 2 * p64 + 1, p64 + 1) } else { (100, 100) };
+            assert_eq!((sum[p], last[p]), (s, l), "position {p}");
+        }
+    }
 
-        // Segment sums over many rows: same result as the sequential order.
-        let data = Tensor::arange(0i64, 1 << 18, 1).unwrap();
-        let ids: Vec<i32> = (0..1 << 18).map(|i| (i % 3) as i32).collect();
+    #[test]
+    fn large_segment_sums_span_several_tasks() {
+        let rows = 2 * LARGE;
+        let data = Tensor::arange(0i64, rows as i64, 1).unwrap();
+        let ids: Vec<i32> = (0..rows).map(|i| ((i * 7) % LARGE) as i32).collect();
         let s = data
-            .segment_sum(&Tensor::from(ids), 3)
+            .segment_sum(&Tensor::from(ids.clone()), LARGE)
             .unwrap()
             .to_vec::<i64>()
             .unwrap();
-        let mut want = [0i64; 3];
-        for i in 0..(1i64 << 18) {
-            want[(i % 3) as usize] += i;
+        let mut want = vec![0i64; LARGE];
+        for (r, &id) in ids.iter().enumerate() {
+            want[id as usize] += r as i64;
         }
         assert_eq!(s, want);
     }

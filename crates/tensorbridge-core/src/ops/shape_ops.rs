@@ -703,36 +703,43 @@ mod tests {
     }
 
     #[test]
-    fn large_outputs_match_small_ones() {
-        // Above the parallel threshold: chunks start in the middle of rows.
-        let a = Tensor::arange(0i32, 3 * 100_003, 1).unwrap().reshape([3, 100_003]).unwrap();
-        let b = Tensor::arange(0i32, 3 * 7, 1).unwrap().reshape([3, 7]).unwrap();
-        let c = Tensor::concat(&[&a, &b, &a], 1).unwrap();
-        let got = c.to_vec::<i32>().unwrap();
-        let (av, bv) = (a.to_vec::<i32>().unwrap(), b.to_vec::<i32>().unwrap());
+    fn large_outputs_span_several_tasks() {
+        // i64 outputs of several 4 MiB tasks: concat tasks start inside rows
+        // and inside pieces; pad and tile tasks start at later rows.
+        let w = 300_007;
+        let a = Tensor::arange(0i64, 3 * w as i64, 1).unwrap().reshape([3, w]).unwrap();
+        let b = Tensor::arange(0i64, 3 * 7, 1).unwrap().reshape([3, 7]).unwrap();
+        let e = Tensor::zeros([3, 0], DType::I64).unwrap();
+        let c = Tensor::concat(&[&a, &e, &b, &a], 1).unwrap();
+        let got = c.to_vec::<i64>().unwrap();
+        let (av, bv) = (a.to_vec::<i64>().unwrap(), b.to_vec::<i64>().unwrap());
         let mut want = Vec::new();
         for r in 0..3 {
-            want.extend_from_slice(&av[r * 100_003..(r + 1) * 100_003]);
+            want.extend_from_slice(&av[r * w..(r + 1) * w]);
             want.extend_from_slice(&bv[r * 7..(r + 1) * 7]);
-            want.extend_from_slice(&av[r * 100_003..(r + 1) * 100_003]);
+            want.extend_from_slice(&av[r * w..(r + 1) * w]);
         }
         assert_eq!(got, want);
 
-        let t = Tensor::from([[1u8, 2], [3, 4]]);
-        let tiled = t.tile(&[1000, 700]).unwrap().to_vec::<u8>().unwrap();
+        let t = Tensor::from([[1i64, 2], [3, 4]]);
+        let tiled = t.tile(&[1000, 700]).unwrap().to_vec::<i64>().unwrap();
         for (p, &x) in tiled.iter().enumerate() {
             let (r, c) = (p / 1400, p % 1400);
             assert_eq!(x, [[1, 2], [3, 4]][r % 2][c % 2]);
         }
         let padded = t
-            .pad(&[(600, 600), (500, 500)], &Tensor::scalar(9u8))
+            .pad(&[(600, 600), (500, 500)], &Tensor::scalar(9i64))
             .unwrap()
-            .to_vec::<u8>()
+            .to_vec::<i64>()
             .unwrap();
         for (p, &x) in padded.iter().enumerate() {
             let (r, c) = (p / 1002, p % 1002);
             let inside = (600..602).contains(&r) && (500..502).contains(&c);
-            let want = if inside { [[1, 2], [3, 4]][r - 600][c - 500] } else { 9 };
+            let want = if inside {
+                [[1, 2], [3, 4]][r - 600][c - 500]
+            } else {
+                9
+            };
             assert_eq!(x, want, "({r}, {c})");
         }
     }
