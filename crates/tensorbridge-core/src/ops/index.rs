@@ -835,9 +835,9 @@ fn gather_chunk<T: Element, I: IndexInt>(
         let dst = r * inner;
         if (0..n64).contains(&k) {
             // A run of consecutive indices is one contiguous block of src.
-            while len < limit && idx[i + len].as_i64() == k + len as i64 && k + (len as i64) < n64
-            {
-                len += 1;
+            let limit = limit.min((n64 - k) as usize);
+            if len < limit && idx[i + 1].as_i64() == k + 1 {
+                len = 2 + run_len(&idx[i + 2..i + limit], |j, v| v == k + 2 + j as i64);
             }
             let s = (o * n + k as usize) * inner;
             if len * inner == 1 {
@@ -846,9 +846,7 @@ fn gather_chunk<T: Element, I: IndexInt>(
                 chunk[dst..dst + len * inner].copy_from_slice(&src[s..s + len * inner]);
             }
         } else if let (-1, Some(pad)) = (k, spec.pad) {
-            while len < limit && idx[i + len].as_i64() == -1 {
-                len += 1;
-            }
+            len += run_len(&idx[i + 1..i + limit], |_, v| v == -1);
             let block = &mut chunk[dst..dst + len * inner];
             if inner == 1 {
                 block.fill(pad[0]);
@@ -868,6 +866,31 @@ fn gather_chunk<T: Element, I: IndexInt>(
         }
     }
     None
+}
+
+/// How many leading elements `v` (at offset `j`) of `idx` satisfy
+/// `is_next(j, v)`. Checks blocks of 16 with a branch-free loop that
+/// vectorises, then finishes one element at a time.
+#[inline]
+fn run_len<I: IndexInt>(idx: &[I], is_next: impl Fn(usize, i64) -> bool) -> usize {
+    const BLOCK: usize = 16;
+    let mut len = 0;
+    for block in idx.chunks(BLOCK) {
+        let all = block
+            .iter()
+            .enumerate()
+            .fold(true, |all, (j, &v)| all & is_next(len + j, v.as_i64()));
+        if !all {
+            return len
+                + block
+                    .iter()
+                    .enumerate()
+                    .take_while(|&(j, &v)| is_next(len + j, v.as_i64()))
+                    .count();
+        }
+        len += block.len();
+    }
+    len
 }
 
 /// `gather_rows` for params of any layout: each element is read through
