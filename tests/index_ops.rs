@@ -1,5 +1,5 @@
-//! Index ops suite: gather, index_select, gather_with_padding, scatter_nd
-//! and segment_sum against naive references (index by index, on `i64`
+//! Index ops suite: gather, index_select, gather_with_padding,
+//! pad_segments, scatter_nd and segment_sum against naive references (index by index, on `i64`
 //! values, cast to the dtype under test at the end) over random shapes,
 //! layouts, dtypes and index dtypes; TensorFlow's documented examples; and
 //! every validation rule broken once.
@@ -445,6 +445,182 @@ fn gather_with_padding_validation() {
         .gather_with_padding(&Tensor::from([0u8]), &fill)
         .unwrap_err();
     assert!(e.to_string().contains("found uint8"), "{e}");
+}
+
+// ---------------------------------------------------------- pad_segments
+
+#[derive(Debug, Clone)]
+struct SegmentsCase {
+    vdims: Vec<usize>,
+    vdata: Vec<i64>,
+    vkind: Kind,
+    dtype: DType,
+    splits: Vec<i64>,
+    skind: Kind,
+    as_i32: bool,
+    width: usize,
+    fill_row: Option<Vec<i64>>,
+}
+
+fn segments_cases() -> impl Strategy<Value = SegmentsCase> {
+    (dims(1, 3, 4), kinds(), dtypes(), kinds(), any::<bool>(), 0usize..5)
+        .prop_flat_map(|(vdims, vkind, dtype, skind, as_i32, width)| {
+            let n: usize = vdims.iter().product();
+            let row: usize = vdims[1..].iter().product();
+            let nvals = vdims[0] as i64;
+            // Mostly valid splits (sorted draws from 0..=nvals), sometimes any.
+            let valid = proptest::collection::vec(0..=nvals, 1..6).prop_map(|mut v| {
+                v.sort_unstable();
+                v
+            });
+            let any_splits = proptest::collection::vec(-1..=nvals + 1, 0..6);
+            (
+                Just((vdims, vkind, dtype, skind, as_i32, width)),
+                values(n),
+                prop_oneof![6 => valid, 1 => any_splits],
+                proptest::option::of(values(row)),
+            )
+        })
+        .prop_map(
+            |((vdims, vkind, dtype, skind, as_i32, width), vdata, splits, fill_row)| SegmentsCase {
+                vdims,
+                vdata,
+                vkind,
+                dtype,
+                splits,
+                skind,
+                as_i32,
+                width,
+                fill_row,
+            },
+        )
+}
+
+/// The naive pad_segments: the values and dims, or the expected message.
+fn segments_ref(c: &SegmentsCase, values: &[i64], splits: &[i64], pad: &[i64]) -> Result<(Vec<i64>, Vec<usize>), String> {
+    let nvals = c.vdims[0] as i64;
+    if splits.is_empty() {
+        return Err("pad_segments: row_splits must have shape [nrows + 1] (rank 1, at least one entry), got [0]".into());
+    }
+    for (r, &v) in splits.iter().enumerate() {
+        if !(0..=nvals).contains(&v) {
+            return Err(format!(
+                "pad_segments: row_splits[{r}] = {v} is outside 0..={nvals} (the number of values)"
+            ));
+        }
+        if r > 0 && v < splits[r - 1] {
+            return Err(format!(
+                "pad_segments: row_splits[{r}] = {v} is less than row_splits[{}] = {}; row splits \
+                 must not decrease",
+                r - 1,
+                splits[r - 1]
+            ));
+        }
+    }
+    let row_dims = &c.vdims[1..];
+    let mut odims = vec![splits.len() - 1, c.width];
+    odims.extend_from_slice(row_dims);
+    let out = indices_of(&odims)
+        .map(|i| {
+            let (r, j, rest) = (i[0], i[1] as i64, &i[2..]);
+            if splits[r] + j < splits[r + 1] {
+                let mut vi = vec![(splits[r] + j) as usize];
+                vi.extend_from_slice(rest);
+                values[ravel(&vi, &c.vdims)]
+            } else {
+                pad[ravel(rest, row_dims)]
+            }
+        })
+        .collect();
+    Ok((out, odims))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(192))]
+
+    #[test]
+    fn pad_segments_matches_reference(c in segments_cases()) {
+        let (values, logical) = input(&c.vdata, &c.vdims, c.vkind, c.dtype);
+        let sdtype = if c.as_i32 { DType::I32 } else { DType::I64 };
+        let (splits, split_values) = input(&c.splits, &[c.splits.len()], c.skind, sdtype);
+        let row_dims = &c.vdims[1..];
+        let row_len: usize = row_dims.iter().product();
+        let (fill, pad) = match &c.fill_row {
+            None => (scalar(-7, c.dtype), vec![-7; row_len]),
+            Some(r) => (expected(r.clone(), row_dims, c.dtype), r.clone()),
+        };
+        let got = values.pad_segments(&splits, c.width, &fill);
+        match segments_ref(&c, &logical, &split_values, &pad) {
+            Ok((want, odims)) => {
+                let got = got.unwrap();
+                prop_assert!(same(&got, &expected(want, &odims, c.dtype)), "{:?}", got.numpy());
+            }
+            Err(message) => {
+                let e = got.unwrap_err();
+                prop_assert!(matches!(e, Error::InvalidArgument { .. }), "{:?}", e);
+                prop_assert_eq!(e.to_string(), message);
+            }
+        }
+    }
+}
+
+#[test]
+fn pad_segments_examples_and_validation() {
+    // tf.ragged.constant([[[1, 2], [3, 4]], [], [[5, 6]]]).to_tensor(default_value=[0, -1])
+    let values = Tensor::from([[1, 2], [3, 4], [5, 6]]);
+    let splits = Tensor::from([0i32, 2, 2, 3]);
+    let dense = values.pad_segments(&splits, 2, &Tensor::from([0, -1])).unwrap();
+    assert_eq!(dense.dims(), [3, 2, 2]);
+    assert_eq!(
+        dense.to_vec::<i32>().unwrap(),
+        [1, 2, 3, 4, 0, -1, 0, -1, 5, 6, 0, -1]
+    );
+    // Splits of a sliced ragged tensor need not start at 0.
+    let dense = values
+        .pad_segments(&Tensor::from([1i64, 3]), 3, &Tensor::scalar(0))
+        .unwrap();
+    assert_eq!(dense.to_vec::<i32>().unwrap(), [3, 4, 5, 6, 0, 0]);
+
+    let fill = Tensor::scalar(0);
+    let invalid = |e: Error, message: &str| {
+        assert!(matches!(e, Error::InvalidArgument { .. }), "{e:?}");
+        assert_eq!(e.to_string(), message);
+    };
+    invalid(
+        values.pad_segments(&Tensor::from([0i64, 4]), 2, &fill).unwrap_err(),
+        "pad_segments: row_splits[1] = 4 is outside 0..=3 (the number of values)",
+    );
+    invalid(
+        values.pad_segments(&Tensor::from([-1i64, 2]), 2, &fill).unwrap_err(),
+        "pad_segments: row_splits[0] = -1 is outside 0..=3 (the number of values)",
+    );
+    invalid(
+        values.pad_segments(&Tensor::from([0i64, 3, 2]), 2, &fill).unwrap_err(),
+        "pad_segments: row_splits[2] = 2 is less than row_splits[1] = 3; row splits must not decrease",
+    );
+    invalid(
+        values.pad_segments(&Tensor::from([[0i64, 3]]), 2, &fill).unwrap_err(),
+        "pad_segments: row_splits must have shape [nrows + 1] (rank 1, at least one entry), got [1, 2]",
+    );
+    let e = values.pad_segments(&Tensor::from([0.0f32, 3.0]), 2, &fill).unwrap_err();
+    assert!(e.to_string().contains("int32 or int64, found float32"), "{e}");
+    let e = values
+        .pad_segments(&Tensor::from([0i64, 3]), 2, &Tensor::scalar(0u8))
+        .unwrap_err();
+    assert!(matches!(e, Error::DTypeMismatch { .. }), "{e:?}");
+    let e = values
+        .pad_segments(&Tensor::from([0i64, 3]), 2, &Tensor::from([1, 2, 3]))
+        .unwrap_err();
+    assert!(matches!(e, Error::ShapeMismatch { .. }), "{e:?}");
+    assert!(Tensor::scalar(1).pad_segments(&Tensor::from([0i64]), 2, &fill).is_err());
+    let e = values
+        .pad_segments(&Tensor::from([0i64, 3]), usize::MAX, &fill)
+        .unwrap_err();
+    assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
+    let e = values
+        .pad_segments(&Tensor::from([0i64, 3]), 1 << 40, &fill)
+        .unwrap_err();
+    assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
 }
 
 // ------------------------------------------------------------ scatter_nd

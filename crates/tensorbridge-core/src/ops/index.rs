@@ -1,6 +1,7 @@
 //! Indexing: [`Tensor::index_select`], [`Tensor::gather`], and the primitives
 //! sparse and ragged tensors are built on: [`Tensor::gather_with_padding`],
-//! [`Tensor::scatter_nd`] and [`Tensor::segment_sum`].
+//! [`Tensor::pad_segments`], [`Tensor::scatter_nd`] and
+//! [`Tensor::segment_sum`].
 //!
 //! Every index comes from user data, so every index is checked before it is
 //! used to address memory; a bad one is [`Error::IndexOutOfBounds`] naming
@@ -436,13 +437,115 @@ impl Tensor {
                 "the gathered tensor is a scalar; it needs at least one axis of rows",
             ));
         }
-        check_dtype(OP, self.dtype(), fill)?;
+        let fill_row = self.fill_row(OP, fill)?;
+        self.gather_impl(OP, indices, 0, true, Some(&fill_row))
+    }
+
+    /// Consecutive segments of the rows of `self`, each padded with `fill`
+    /// (or cut) to `width` rows: segment `r` is rows
+    /// `row_splits[r]..row_splits[r + 1]`. This is a ragged tensor's
+    /// `to_tensor(default_value)` for one ragged dimension (`self` the flat
+    /// values, `row_splits` the row partition), done in one write pass with
+    /// no index tensor: each output row is one `copy_from_slice` of the
+    /// segment's contiguous rows and a fill, on all cores when large.
+    ///
+    /// Contract: `self` has shape `[nvals, ...]` (rank ≥ 1); `row_splits`
+    /// is int32 or int64 of shape `[nrows + 1]` (at least one entry), never
+    /// decreasing, every entry in `0..=nvals` (it need not start at 0 or end
+    /// at `nvals`); `fill` has the dtype of `self` and broadcasts to
+    /// `self.shape[1..]`. The output has shape
+    /// `[nrows, width] + self.shape[1..]`; segments longer than `width` keep
+    /// their first `width` rows, as `to_tensor(shape=...)` does.
+    ///
+    /// **Errors**: [`Error::InvalidArgument`] for a scalar `self`, splits of
+    /// another dtype or rank or with no entry, a split outside `0..=nvals`
+    /// (`"row_splits[3] = 9 is outside 0..=8 (the number of values)"`) or
+    /// smaller than the one before (`"row_splits[2] = 3 is less than
+    /// row_splits[1] = 5; row splits must not decrease"`);
+    /// [`Error::DTypeMismatch`] and [`Error::ShapeMismatch`] for `fill` as
+    /// in [`Tensor::gather_with_padding`]; [`Error::ShapeOverflow`],
+    /// [`Error::OutOfMemory`].
+    ///
+    /// ```
+    /// use tensorbridge_core::Tensor;
+    ///
+    /// // Ragged [[1, 2, 3], [4, 5], [6]] padded with 0, then cut to width 2.
+    /// let values = Tensor::from([1, 2, 3, 4, 5, 6]);
+    /// let splits = Tensor::from([0i64, 3, 5, 6]);
+    /// let dense = values.pad_segments(&splits, 3, &Tensor::scalar(0))?;
+    /// assert_eq!(dense.to_vec::<i32>()?, [1, 2, 3, 4, 5, 0, 6, 0, 0]);
+    /// let cut = values.pad_segments(&splits, 2, &Tensor::scalar(0))?;
+    /// assert_eq!(cut.to_vec::<i32>()?, [1, 2, 4, 5, 6, 0]);
+    /// assert!(values.pad_segments(&Tensor::from([0i64, 4, 2]), 3, &Tensor::scalar(0)).is_err());
+    /// # Ok::<(), tensorbridge_core::Error>(())
+    /// ```
+    pub fn pad_segments(&self, row_splits: &Tensor, width: usize, fill: &Tensor) -> Result<Tensor> {
+        const OP: &str = "pad_segments";
+        if self.rank() == 0 {
+            return Err(Error::invalid(
+                OP,
+                "the values are a scalar; they need at least one axis of rows",
+            ));
+        }
+        if row_splits.rank() != 1 || row_splits.numel() == 0 {
+            return Err(Error::invalid(
+                OP,
+                format!(
+                    "row_splits must have shape [nrows + 1] (rank 1, at least one entry), got {}",
+                    row_splits.shape()
+                ),
+            ));
+        }
+        let fill_row = self.fill_row(OP, fill)?;
+        self.cpu_storage(OP)?;
+        let nvals = self.dims()[0];
+        let nrows = row_splits.numel() - 1;
+        let mut out_dims = vec![nrows, width];
+        out_dims.extend_from_slice(&self.dims()[1..]);
+        let out_shape = Shape::from(out_dims);
+        let total = checked_len(OP, &out_shape, self.dtype())?;
+        let inner: usize = self.dims()[1..].iter().product();
+        let values = self.contiguous()?;
+        let out = with_index_slice!(OP, "row_splits", row_splits, splits => {
+            let mut prev = 0i64;
+            for (r, &v) in splits.iter().enumerate() {
+                let v = v.as_i64();
+                if !(0..=nvals as i64).contains(&v) {
+                    return Err(Error::invalid(
+                        OP,
+                        format!("row_splits[{r}] = {v} is outside 0..={nvals} (the number of values)"),
+                    ));
+                }
+                if r > 0 && v < prev {
+                    return Err(Error::invalid(
+                        OP,
+                        format!(
+                            "row_splits[{r}] = {v} is less than row_splits[{}] = {prev}; row \
+                             splits must not decrease",
+                            r - 1
+                        ),
+                    ));
+                }
+                prev = v;
+            }
+            with_dtype!(values.dtype(), T => {
+                let src = contiguous_slice::<T>(&values, OP)?;
+                let pad = contiguous_slice::<T>(&fill_row, OP)?;
+                pad_segments_kernel(src, splits, width, inner, pad, total).map(T::into_storage)
+            })
+        })?;
+        Ok(Tensor::from_cpu_storage(out, out_shape))
+    }
+
+    /// `fill` of the dtype of `self`, broadcast to one row of `self` (the
+    /// shape after axis 0) and made contiguous.
+    fn fill_row(&self, op: &'static str, fill: &Tensor) -> Result<Tensor> {
+        check_dtype(op, self.dtype(), fill)?;
         let row_shape = Shape::from(&self.dims()[1..]);
-        let fill_row = fill
-            .broadcast_to(&row_shape)
+        fill.broadcast_to(&row_shape)
             .map_err(|_| {
                 Error::shape_mismatch(
-                    OP,
+                    op,
                     fill.dims(),
                     row_shape.dims(),
                     format!(
@@ -451,8 +554,7 @@ impl Tensor {
                     ),
                 )
             })?
-            .contiguous()?;
-        self.gather_impl(OP, indices, 0, true, Some(&fill_row))
+            .contiguous()
     }
 
     /// The shared body of gather, index_select and gather_with_padding.
@@ -866,6 +968,52 @@ fn gather_chunk<T: Element, I: IndexInt>(
         }
     }
     None
+}
+
+/// The output of pad_segments, splits already checked.
+fn pad_segments_kernel<T: Element, I: IndexInt>(
+    src: &[T],
+    splits: &[I],
+    width: usize,
+    inner: usize,
+    pad: &[T],
+    total: usize,
+) -> Result<Vec<T>> {
+    let mut out = alloc::zeroed_vec::<T>(total)?;
+    if total == 0 {
+        return Ok(out);
+    }
+    // A zero fill is already there: padding costs no writes at all.
+    let pad_needed = !pad.iter().all(|&v| is_zero_bits(v));
+    let row_len = width * inner;
+    let fill = |first: usize, chunk: &mut [T]| {
+        for (r, row) in chunk.chunks_exact_mut(row_len).enumerate() {
+            let start = splits[first + r].as_i64() as usize;
+            let end = splits[first + r + 1].as_i64() as usize;
+            let len = (end - start).min(width) * inner;
+            row[..len].copy_from_slice(&src[start * inner..start * inner + len]);
+            if pad_needed {
+                if inner == 1 {
+                    row[len..].fill(pad[0]);
+                } else {
+                    for p in row[len..].chunks_exact_mut(inner) {
+                        p.copy_from_slice(pad);
+                    }
+                }
+            }
+        }
+    };
+    #[cfg(feature = "parallel")]
+    if is_large::<T>(total) {
+        use rayon::prelude::*;
+        let per_task = rows_per_task::<T>(row_len);
+        out.par_chunks_mut(per_task * row_len)
+            .enumerate()
+            .for_each(|(c, chunk)| fill(c * per_task, chunk));
+        return Ok(out);
+    }
+    fill(0, &mut out);
+    Ok(out)
 }
 
 /// How many leading elements `v` (at offset `j`) of `idx` satisfy
@@ -1422,6 +1570,29 @@ mod tests {
             .gather_with_padding(&Tensor::from(pidx), &Tensor::from([7i64, 8, 9]))
             .unwrap();
         assert_eq!(p2.to_vec::<i64>().unwrap(), got);
+    }
+
+    #[test]
+    fn large_pad_segments_span_several_tasks() {
+        // Rows of 0..=9 values padded to 8 (longer ones cut), f64, non-zero fill.
+        let lens: Vec<usize> = (0..LARGE / 8).map(|r| (r * 7) % 10).collect();
+        let mut splits = vec![0i64];
+        for &l in &lens {
+            splits.push(splits.last().unwrap() + l as i64);
+        }
+        let n = *splits.last().unwrap() as usize;
+        let values = Tensor::arange(0.0f64, n as f64, 1.0).unwrap();
+        let out = values
+            .pad_segments(&Tensor::from(splits.clone()), 8, &Tensor::scalar(-1.0f64))
+            .unwrap()
+            .to_vec::<f64>()
+            .unwrap();
+        for (r, &l) in lens.iter().enumerate() {
+            for j in 0..8 {
+                let want = if j < l { (splits[r] + j as i64) as f64 } else { -1.0 };
+                assert_eq!(out[r * 8 + j], want, "row {r}, column {j}");
+            }
+        }
     }
 
     #[test]
