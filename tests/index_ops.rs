@@ -8,8 +8,8 @@
 mod views_helper;
 
 use proptest::prelude::*;
-use tensorbridge::prelude::*;
 use tensorbridge::ScatterMode;
+use tensorbridge::prelude::*;
 use views_helper::*;
 
 /// The position (as `"name[i, j]"`) of element `flat` of a tensor of `dims`.
@@ -192,7 +192,10 @@ fn gather_tf_doc_examples() {
     assert_eq!(g.dims(), [2, 2]);
     assert_eq!(g.to_vec::<i32>().unwrap(), [2, 0, 2, 5]);
     // A scalar index drops the axis.
-    assert_eq!(params.gather(&Tensor::from(3i32), 0).unwrap().dims(), [0; 0]);
+    assert_eq!(
+        params.gather(&Tensor::from(3i32), 0).unwrap().dims(),
+        [0; 0]
+    );
 
     // params = [[0, 1.0, 2.0], [10.0, 11.0, 12.0], [20.0, 21.0, 22.0], [30.0, 31.0, 32.0]]
     let params = Tensor::from([
@@ -202,14 +205,19 @@ fn gather_tf_doc_examples() {
         [30.0, 31.0, 32.0],
     ]);
     let g = params.gather(&Tensor::from([3i64, 1]), 0).unwrap();
-    assert_eq!(g.to_vec::<f64>().unwrap(), [30.0, 31.0, 32.0, 10.0, 11.0, 12.0]);
+    assert_eq!(
+        g.to_vec::<f64>().unwrap(),
+        [30.0, 31.0, 32.0, 10.0, 11.0, 12.0]
+    );
     let g = params.gather(&Tensor::from([2i64, 1]), 1).unwrap();
     assert_eq!(
         g.to_vec::<f64>().unwrap(),
         [2.0, 1.0, 12.0, 11.0, 22.0, 21.0, 32.0, 31.0]
     );
     // tf.gather(params, [[2, 0], [1, 1]], axis=1): shape [4, 2, 2].
-    let g = params.gather(&Tensor::from([[2i64, 0], [1, 1]]), 1).unwrap();
+    let g = params
+        .gather(&Tensor::from([[2i64, 0], [1, 1]]), 1)
+        .unwrap();
     assert_eq!(g.dims(), [4, 2, 2]);
     assert_eq!(
         g.to_vec::<f64>().unwrap()[..8],
@@ -226,18 +234,27 @@ fn gather_tf_doc_examples() {
 
 #[test]
 fn gather_validation() {
-    let params = Tensor::from([[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0], [9.0, 10.0]]);
+    let params = Tensor::from([
+        [1.0f32, 2.0],
+        [3.0, 4.0],
+        [5.0, 6.0],
+        [7.0, 8.0],
+        [9.0, 10.0],
+    ]);
     // Out of bounds, with the position in indices.
-    let e = params
-        .gather(&Tensor::from([[0i64], [7]]), 0)
-        .unwrap_err();
+    let e = params.gather(&Tensor::from([[0i64], [7]]), 0).unwrap_err();
     assert_oob(
         &e,
         "gather: indices[1, 0] = 7 is out of bounds for axis 0 with size 5",
     );
     assert!(matches!(
         e,
-        Error::IndexOutOfBounds { index: 7, axis: 0, size: 5, .. }
+        Error::IndexOutOfBounds {
+            index: 7,
+            axis: 0,
+            size: 5,
+            ..
+        }
     ));
     // Negative indices do not wrap.
     let e = params.gather(&Tensor::from([1i32, -1]), 0).unwrap_err();
@@ -253,15 +270,24 @@ fn gather_validation() {
     );
     // A scalar index is named without brackets.
     let e = params.gather(&Tensor::from(9i64), 0).unwrap_err();
-    assert_oob(&e, "gather: indices = 9 is out of bounds for axis 0 with size 5");
+    assert_oob(
+        &e,
+        "gather: indices = 9 is out of bounds for axis 0 with size 5",
+    );
     // Indices of a float dtype.
     let e = params.gather(&Tensor::from([0.0f32]), 0).unwrap_err();
     assert!(matches!(e, Error::InvalidArgument { .. }), "{e:?}");
-    assert!(e.to_string().contains("int32 or int64, found float32"), "{e}");
+    assert!(
+        e.to_string().contains("int32 or int64, found float32"),
+        "{e}"
+    );
     // Axis out of range, and scalar params.
     let e = params.gather(&Tensor::from([0i64]), 2).unwrap_err();
     assert!(matches!(e, Error::InvalidArgument { .. }));
-    assert!(e.to_string().contains("axis 2 is out of range for rank 2"), "{e}");
+    assert!(
+        e.to_string().contains("axis 2 is out of range for rank 2"),
+        "{e}"
+    );
     let e = Tensor::scalar(1.0f32)
         .gather(&Tensor::from([0i64]), 0)
         .unwrap_err();
@@ -278,12 +304,18 @@ fn gather_validation() {
         "gather: indices[0] = 5 is out of bounds for axis 1 with size 3",
     );
     // An output whose size overflows.
-    let huge = Tensor::scalar(1.0f32).broadcast_to([1usize << 31, 1 << 31]).unwrap();
-    let big_idx = Tensor::scalar(0i64).broadcast_to([1usize << 31, 1 << 31]).unwrap();
+    let huge = Tensor::scalar(1.0f32)
+        .broadcast_to([1usize << 31, 1 << 31])
+        .unwrap();
+    let big_idx = Tensor::scalar(0i64)
+        .broadcast_to([1usize << 31, 1 << 31])
+        .unwrap();
     let e = huge.gather(&big_idx, 0).unwrap_err();
     assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
     // An output larger than any machine: the allocator refuses it.
-    let wide = Tensor::scalar(1.0f32).broadcast_to([1usize << 20, 1 << 20]).unwrap();
+    let wide = Tensor::scalar(1.0f32)
+        .broadcast_to([1usize << 20, 1 << 20])
+        .unwrap();
     let many = Tensor::scalar(0i64).broadcast_to([1usize << 20]).unwrap();
     let e = wide.gather(&many, 0).unwrap_err();
     assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
@@ -292,9 +324,7 @@ fn gather_validation() {
 #[test]
 fn index_select_validation() {
     let t = Tensor::from([[1, 2], [3, 4]]);
-    let e = t
-        .index_select(0, &Tensor::from([[0i64, 1]]))
-        .unwrap_err();
+    let e = t.index_select(0, &Tensor::from([[0i64, 1]])).unwrap_err();
     assert!(matches!(e, Error::InvalidArgument { .. }));
     assert!(e.to_string().contains("rank 1, got shape [1, 2]"), "{e}");
     assert_oob(
@@ -320,7 +350,13 @@ struct PadGatherCase {
 }
 
 fn pad_gather_cases() -> impl Strategy<Value = PadGatherCase> {
-    (dims(1, 3, 4), kinds(), dtypes(), dims(0, 3, 4), any::<bool>())
+    (
+        dims(1, 3, 4),
+        kinds(),
+        dtypes(),
+        dims(0, 3, 4),
+        any::<bool>(),
+    )
         .prop_flat_map(|(pdims, pkind, dtype, idims, as_i32)| {
             let n: usize = pdims.iter().product();
             let row: usize = pdims[1..].iter().product();
@@ -391,7 +427,9 @@ fn gather_with_padding_pads_ragged_rows() {
     assert_eq!(out.dims(), [3, 3, 2]);
     assert_eq!(
         out.to_vec::<i32>().unwrap(),
-        [1, 10, 2, 20, 0, -1, 0, -1, 0, -1, 0, -1, 3, 30, 4, 40, 5, 50]
+        [
+            1, 10, 2, 20, 0, -1, 0, -1, 0, -1, 0, -1, 3, 30, 4, 40, 5, 50
+        ]
     );
     // A scalar fill broadcasts to the row.
     let out = values
@@ -421,7 +459,14 @@ fn gather_with_padding_validation() {
         .gather_with_padding(&Tensor::from([0i64]), &Tensor::scalar(0i32))
         .unwrap_err();
     assert!(
-        matches!(e, Error::DTypeMismatch { expected: DType::F32, found: DType::I32, .. }),
+        matches!(
+            e,
+            Error::DTypeMismatch {
+                expected: DType::F32,
+                found: DType::I32,
+                ..
+            }
+        ),
         "{e:?}"
     );
     // Fill that does not broadcast to a row.
@@ -463,7 +508,14 @@ struct SegmentsCase {
 }
 
 fn segments_cases() -> impl Strategy<Value = SegmentsCase> {
-    (dims(1, 3, 4), kinds(), dtypes(), kinds(), any::<bool>(), 0usize..5)
+    (
+        dims(1, 3, 4),
+        kinds(),
+        dtypes(),
+        kinds(),
+        any::<bool>(),
+        0usize..5,
+    )
         .prop_flat_map(|(vdims, vkind, dtype, skind, as_i32, width)| {
             let n: usize = vdims.iter().product();
             let row: usize = vdims[1..].iter().product();
@@ -497,7 +549,12 @@ fn segments_cases() -> impl Strategy<Value = SegmentsCase> {
 }
 
 /// The naive pad_segments: the values and dims, or the expected message.
-fn segments_ref(c: &SegmentsCase, values: &[i64], splits: &[i64], pad: &[i64]) -> Result<(Vec<i64>, Vec<usize>), String> {
+fn segments_ref(
+    c: &SegmentsCase,
+    values: &[i64],
+    splits: &[i64],
+    pad: &[i64],
+) -> Result<(Vec<i64>, Vec<usize>), String> {
     let nvals = c.vdims[0] as i64;
     if splits.is_empty() {
         return Err("pad_segments: row_splits must have shape [nrows + 1] (rank 1, at least one entry), got [0]".into());
@@ -569,7 +626,9 @@ fn pad_segments_examples_and_validation() {
     // tf.ragged.constant([[[1, 2], [3, 4]], [], [[5, 6]]]).to_tensor(default_value=[0, -1])
     let values = Tensor::from([[1, 2], [3, 4], [5, 6]]);
     let splits = Tensor::from([0i32, 2, 2, 3]);
-    let dense = values.pad_segments(&splits, 2, &Tensor::from([0, -1])).unwrap();
+    let dense = values
+        .pad_segments(&splits, 2, &Tensor::from([0, -1]))
+        .unwrap();
     assert_eq!(dense.dims(), [3, 2, 2]);
     assert_eq!(
         dense.to_vec::<i32>().unwrap(),
@@ -587,23 +646,36 @@ fn pad_segments_examples_and_validation() {
         assert_eq!(e.to_string(), message);
     };
     invalid(
-        values.pad_segments(&Tensor::from([0i64, 4]), 2, &fill).unwrap_err(),
+        values
+            .pad_segments(&Tensor::from([0i64, 4]), 2, &fill)
+            .unwrap_err(),
         "pad_segments: row_splits[1] = 4 is outside 0..=3 (the number of values)",
     );
     invalid(
-        values.pad_segments(&Tensor::from([-1i64, 2]), 2, &fill).unwrap_err(),
+        values
+            .pad_segments(&Tensor::from([-1i64, 2]), 2, &fill)
+            .unwrap_err(),
         "pad_segments: row_splits[0] = -1 is outside 0..=3 (the number of values)",
     );
     invalid(
-        values.pad_segments(&Tensor::from([0i64, 3, 2]), 2, &fill).unwrap_err(),
+        values
+            .pad_segments(&Tensor::from([0i64, 3, 2]), 2, &fill)
+            .unwrap_err(),
         "pad_segments: row_splits[2] = 2 is less than row_splits[1] = 3; row splits must not decrease",
     );
     invalid(
-        values.pad_segments(&Tensor::from([[0i64, 3]]), 2, &fill).unwrap_err(),
+        values
+            .pad_segments(&Tensor::from([[0i64, 3]]), 2, &fill)
+            .unwrap_err(),
         "pad_segments: row_splits must have shape [nrows + 1] (rank 1, at least one entry), got [1, 2]",
     );
-    let e = values.pad_segments(&Tensor::from([0.0f32, 3.0]), 2, &fill).unwrap_err();
-    assert!(e.to_string().contains("int32 or int64, found float32"), "{e}");
+    let e = values
+        .pad_segments(&Tensor::from([0.0f32, 3.0]), 2, &fill)
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("int32 or int64, found float32"),
+        "{e}"
+    );
     let e = values
         .pad_segments(&Tensor::from([0i64, 3]), 2, &Tensor::scalar(0u8))
         .unwrap_err();
@@ -612,7 +684,11 @@ fn pad_segments_examples_and_validation() {
         .pad_segments(&Tensor::from([0i64, 3]), 2, &Tensor::from([1, 2, 3]))
         .unwrap_err();
     assert!(matches!(e, Error::ShapeMismatch { .. }), "{e:?}");
-    assert!(Tensor::scalar(1).pad_segments(&Tensor::from([0i64]), 2, &fill).is_err());
+    assert!(
+        Tensor::scalar(1)
+            .pad_segments(&Tensor::from([0i64]), 2, &fill)
+            .is_err()
+    );
     let e = values
         .pad_segments(&Tensor::from([0i64, 3]), usize::MAX, &fill)
         .unwrap_err();
@@ -641,11 +717,27 @@ struct ScatterCase {
 }
 
 fn scatter_cases() -> impl Strategy<Value = ScatterCase> {
-    let modes = proptest::sample::select(vec![ScatterMode::Error, ScatterMode::Last, ScatterMode::Add]);
-    (dims(0, 3, 4), 0usize..7, kinds(), kinds(), any::<bool>(), -5i64..5, sum_dtypes(), modes)
+    let modes = proptest::sample::select(vec![
+        ScatterMode::Error,
+        ScatterMode::Last,
+        ScatterMode::Add,
+    ]);
+    (
+        dims(0, 3, 4),
+        0usize..7,
+        kinds(),
+        kinds(),
+        any::<bool>(),
+        -5i64..5,
+        sum_dtypes(),
+        modes,
+    )
         .prop_flat_map(|(shape, n, ikind, ukind, as_i32, fill, dtype, mode)| {
             let rank = shape.len();
-            (Just((shape, n, ikind, ukind, as_i32, fill, dtype, mode)), 0..=rank)
+            (
+                Just((shape, n, ikind, ukind, as_i32, fill, dtype, mode)),
+                0..=rank,
+            )
         })
         .prop_flat_map(|((shape, n, ikind, ukind, as_i32, fill, dtype, mode), k)| {
             let entries: Vec<BoxedStrategy<i64>> = (0..n * k)
@@ -813,7 +905,10 @@ fn scatter_nd_sparse_to_dense() {
     )
     .unwrap();
     let v = dense.to_vec::<f64>().unwrap();
-    assert_eq!(v, [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+    assert_eq!(
+        v,
+        [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    );
     // The default value -0.0 keeps its sign.
     assert!(v[1].is_sign_negative());
     // Unsorted indices and Last mode: the last row naming a position wins.
@@ -840,13 +935,25 @@ fn scatter_nd_validation() {
     };
     // indices rank and dtype.
     invalid(
-        Tensor::scatter_nd(&Tensor::from([0i64, 1]), &ups, [3], &fill, ScatterMode::Error)
-            .unwrap_err(),
+        Tensor::scatter_nd(
+            &Tensor::from([0i64, 1]),
+            &ups,
+            [3],
+            &fill,
+            ScatterMode::Error,
+        )
+        .unwrap_err(),
         "indices must have rank 2",
     );
     invalid(
-        Tensor::scatter_nd(&Tensor::from([[0.0f64], [1.0]]), &ups, [3], &fill, ScatterMode::Error)
-            .unwrap_err(),
+        Tensor::scatter_nd(
+            &Tensor::from([[0.0f64], [1.0]]),
+            &ups,
+            [3],
+            &fill,
+            ScatterMode::Error,
+        )
+        .unwrap_err(),
         "int32 or int64, found float64",
     );
     let idx = Tensor::from([[0i64], [1]]);
@@ -854,7 +961,14 @@ fn scatter_nd_validation() {
     let e = Tensor::scatter_nd(&idx, &ups, [3], &Tensor::scalar(0.0f64), ScatterMode::Error)
         .unwrap_err();
     assert!(
-        matches!(e, Error::DTypeMismatch { expected: DType::F32, found: DType::F64, .. }),
+        matches!(
+            e,
+            Error::DTypeMismatch {
+                expected: DType::F32,
+                found: DType::F64,
+                ..
+            }
+        ),
         "{e:?}"
     );
     invalid(
@@ -875,10 +989,19 @@ fn scatter_nd_validation() {
         "have 2 entries per row, more than the 1 axes of shape [3]",
     );
     // updates of the wrong shape.
-    let e = Tensor::scatter_nd(&idx, &Tensor::from([1.0f32, 2.0, 3.0]), [3], &fill, ScatterMode::Error)
-        .unwrap_err();
+    let e = Tensor::scatter_nd(
+        &idx,
+        &Tensor::from([1.0f32, 2.0, 3.0]),
+        [3],
+        &fill,
+        ScatterMode::Error,
+    )
+    .unwrap_err();
     assert!(matches!(e, Error::ShapeMismatch { .. }), "{e:?}");
-    assert!(e.to_string().contains("[2]") && e.to_string().contains("got [3]"), "{e}");
+    assert!(
+        e.to_string().contains("[2]") && e.to_string().contains("got [3]"),
+        "{e}"
+    );
     // Out of bounds, negative included, naming the row and entry.
     let e = Tensor::scatter_nd(
         &Tensor::from([[0i64, 1], [2, -1]]),
@@ -888,7 +1011,10 @@ fn scatter_nd_validation() {
         ScatterMode::Error,
     )
     .unwrap_err();
-    assert_oob(&e, "scatter_nd: indices[1, 1] = -1 is out of bounds for axis 1 with size 3");
+    assert_oob(
+        &e,
+        "scatter_nd: indices[1, 1] = -1 is out of bounds for axis 1 with size 3",
+    );
     let e = Tensor::scatter_nd(
         &Tensor::from([[3i32, 0], [0, 0]]),
         &ups,
@@ -897,7 +1023,10 @@ fn scatter_nd_validation() {
         ScatterMode::Add,
     )
     .unwrap_err();
-    assert_oob(&e, "scatter_nd: indices[0, 0] = 3 is out of bounds for axis 0 with size 3");
+    assert_oob(
+        &e,
+        "scatter_nd: indices[0, 0] = 3 is out of bounds for axis 0 with size 3",
+    );
     // Repeats under ScatterMode::Error, unsorted: row 3 repeats row 1.
     let e = Tensor::scatter_nd(
         &Tensor::from([[2i64, 0], [1, 2], [0, 0], [1, 2], [2, 0]]),
@@ -924,11 +1053,23 @@ fn scatter_nd_validation() {
     let none = Tensor::zeros([0, 1], DType::I64).unwrap();
     let no_updates = Tensor::zeros([0], DType::F32).unwrap();
     let no_rows = Tensor::zeros([0, 1usize << 40], DType::F32).unwrap();
-    let e = Tensor::scatter_nd(&none, &no_rows, [1usize << 40, 1 << 40], &fill, ScatterMode::Error);
+    let e = Tensor::scatter_nd(
+        &none,
+        &no_rows,
+        [1usize << 40, 1 << 40],
+        &fill,
+        ScatterMode::Error,
+    );
     let e = e.unwrap_err();
     assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
-    let e = Tensor::scatter_nd(&none, &no_updates, [1usize << 40], &fill, ScatterMode::Error)
-        .unwrap_err();
+    let e = Tensor::scatter_nd(
+        &none,
+        &no_updates,
+        [1usize << 40],
+        &fill,
+        ScatterMode::Error,
+    )
+    .unwrap_err();
     assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
     // Huge empty index tensors with k = 0 allocate nothing of their size.
     let many = Tensor::zeros([1usize << 50, 0], DType::I64).unwrap();
@@ -953,7 +1094,13 @@ struct SegmentCase {
 }
 
 fn segment_cases() -> impl Strategy<Value = SegmentCase> {
-    (dims(1, 3, 5), kinds(), sum_dtypes(), any::<bool>(), 0usize..5)
+    (
+        dims(1, 3, 5),
+        kinds(),
+        sum_dtypes(),
+        any::<bool>(),
+        0usize..5,
+    )
         .prop_flat_map(|(dims, kind, dtype, as_i32, num_segments)| {
             let n: usize = dims.iter().product();
             let s = num_segments as i64;
@@ -964,15 +1111,17 @@ fn segment_cases() -> impl Strategy<Value = SegmentCase> {
                 proptest::collection::vec(id, dims[0]),
             )
         })
-        .prop_map(|((dims, kind, dtype, as_i32, num_segments), data, ids)| SegmentCase {
-            dims,
-            data,
-            kind,
-            dtype,
-            ids,
-            as_i32,
-            num_segments,
-        })
+        .prop_map(
+            |((dims, kind, dtype, as_i32, num_segments), data, ids)| SegmentCase {
+                dims,
+                data,
+                kind,
+                dtype,
+                ids,
+                as_i32,
+                num_segments,
+            },
+        )
 }
 
 proptest! {
@@ -1049,7 +1198,10 @@ fn segment_sum_validation() {
     let e = data
         .segment_sum(&Tensor::from([0.0f32, 1.0, 2.0]), 3)
         .unwrap_err();
-    assert!(e.to_string().contains("int32 or int64, found float32"), "{e}");
+    assert!(
+        e.to_string().contains("int32 or int64, found float32"),
+        "{e}"
+    );
     let e = Tensor::from([true, false])
         .segment_sum(&Tensor::from([0i64, 0]), 1)
         .unwrap_err();
@@ -1060,8 +1212,12 @@ fn segment_sum_validation() {
         .unwrap_err();
     assert!(matches!(e, Error::InvalidArgument { .. }));
     // num_segments too large for memory, or for usize with the row size.
-    let e = data.segment_sum(&Tensor::from([0i64, 0, 0]), 1 << 42).unwrap_err();
+    let e = data
+        .segment_sum(&Tensor::from([0i64, 0, 0]), 1 << 42)
+        .unwrap_err();
     assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
-    let e = data.segment_sum(&Tensor::from([0i64, 0, 0]), usize::MAX).unwrap_err();
+    let e = data
+        .segment_sum(&Tensor::from([0i64, 0, 0]), usize::MAX)
+        .unwrap_err();
     assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
 }

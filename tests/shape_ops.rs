@@ -31,7 +31,12 @@ fn concat_cases() -> impl Strategy<Value = ConcatCase> {
     (dims(1, 4, 3), 1usize..5, dtypes())
         .prop_flat_map(|(base, k, dtype)| {
             let rank = base.len() as isize;
-            (Just(base), -rank..rank, proptest::collection::vec(0usize..4, k), Just(dtype))
+            (
+                Just(base),
+                -rank..rank,
+                proptest::collection::vec(0usize..4, k),
+                Just(dtype),
+            )
         })
         .prop_flat_map(|(base, axis, lens, dtype)| {
             let a = axis.rem_euclid(base.len() as isize) as usize;
@@ -104,14 +109,24 @@ fn concat_tf_doc_examples() {
 #[test]
 fn concat_validation() {
     let a = Tensor::from([[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]]);
-    assert_invalid(Tensor::concat(&[], 0).unwrap_err(), "list of tensors is empty");
+    assert_invalid(
+        Tensor::concat(&[], 0).unwrap_err(),
+        "list of tensors is empty",
+    );
     assert_invalid(
         Tensor::concat(&[&Tensor::scalar(1.0f32)], 0).unwrap_err(),
         "cannot concatenate scalars",
     );
     let e = Tensor::concat(&[&a, &Tensor::from([[1.0f64, 2.0, 3.0]])], 0).unwrap_err();
     assert!(
-        matches!(e, Error::DTypeMismatch { expected: DType::F32, found: DType::F64, .. }),
+        matches!(
+            e,
+            Error::DTypeMismatch {
+                expected: DType::F32,
+                found: DType::F64,
+                ..
+            }
+        ),
         "{e:?}"
     );
     let b = Tensor::zeros([2, 4], DType::F32).unwrap();
@@ -139,7 +154,9 @@ fn concat_validation() {
     let e = Tensor::concat(&[&huge, &huge], 1).unwrap_err();
     assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
     // An output larger than the machine.
-    let wide = Tensor::scalar(1.0f64).broadcast_to([1usize << 19, 1 << 20]).unwrap();
+    let wide = Tensor::scalar(1.0f64)
+        .broadcast_to([1usize << 19, 1 << 20])
+        .unwrap();
     let e = Tensor::concat(&[&wide, &wide], 0).unwrap_err();
     assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
 }
@@ -216,7 +233,10 @@ fn stack_tf_doc_example_and_validation() {
     let s = Tensor::stack(&[&Tensor::scalar(1u8), &Tensor::scalar(2u8)], -1).unwrap();
     assert_eq!(s.to_vec::<u8>().unwrap(), [1, 2]);
 
-    assert_invalid(Tensor::stack(&[], 0).unwrap_err(), "list of tensors is empty");
+    assert_invalid(
+        Tensor::stack(&[], 0).unwrap_err(),
+        "list of tensors is empty",
+    );
     let e = Tensor::stack(&[&x, &Tensor::from([1, 2, 3])], 0).unwrap_err();
     assert!(matches!(e, Error::ShapeMismatch { .. }), "{e:?}");
     assert!(
@@ -247,7 +267,12 @@ struct SplitCase {
 }
 
 fn split_cases() -> impl Strategy<Value = SplitCase> {
-    (dims(1, 3, 3), kinds(), dtypes(), proptest::collection::vec(0usize..4, 1..5))
+    (
+        dims(1, 3, 3),
+        kinds(),
+        dtypes(),
+        proptest::collection::vec(0usize..4, 1..5),
+    )
         .prop_flat_map(|(d, kind, dtype, sizes)| {
             let rank = d.len() as isize;
             (Just((d, kind, dtype, sizes)), -rank..rank)
@@ -270,7 +295,14 @@ fn split_cases() -> impl Strategy<Value = SplitCase> {
 
 /// Checks that `parts` are views of `t` holding consecutive pieces of
 /// `sizes` along axis `a` of the values `logical`.
-fn check_pieces(t: &Tensor, logical: &[i64], dims: &[usize], a: usize, sizes: &[usize], parts: &[Tensor]) {
+fn check_pieces(
+    t: &Tensor,
+    logical: &[i64],
+    dims: &[usize],
+    a: usize,
+    sizes: &[usize],
+    parts: &[Tensor],
+) {
     assert_eq!(parts.len(), sizes.len());
     let mut start = 0;
     for (p, &size) in parts.iter().zip(sizes) {
@@ -283,7 +315,11 @@ fn check_pieces(t: &Tensor, logical: &[i64], dims: &[usize], a: usize, sizes: &[
                 logical[ravel(&i, dims)]
             })
             .collect();
-        assert!(same(p, &expected(want, &pdims, t.dtype())), "{:?}", p.numpy());
+        assert!(
+            same(p, &expected(want, &pdims, t.dtype())),
+            "{:?}",
+            p.numpy()
+        );
         start += size;
     }
 }
@@ -320,7 +356,10 @@ proptest! {
 #[test]
 fn split_tf_doc_example_and_validation() {
     // x of shape [5, 30]: split [4, 15, 11] along axis 1, and into 3.
-    let x = Tensor::arange(0i32, 150, 1).unwrap().reshape([5, 30]).unwrap();
+    let x = Tensor::arange(0i32, 150, 1)
+        .unwrap()
+        .reshape([5, 30])
+        .unwrap();
     let parts = x.split(&[4, 15, 11], 1).unwrap();
     let shapes: Vec<&[usize]> = parts.iter().map(|p| p.dims()).collect();
     assert_eq!(shapes, [&[5, 4][..], &[5, 15], &[5, 11]]);
@@ -437,18 +476,31 @@ fn pad_tf_doc_example_and_validation() {
     );
     let e = t.pad(&[(1, 1), (0, 0)], &Tensor::scalar(0i64)).unwrap_err();
     assert!(
-        matches!(e, Error::DTypeMismatch { expected: DType::I32, found: DType::I64, .. }),
+        matches!(
+            e,
+            Error::DTypeMismatch {
+                expected: DType::I32,
+                found: DType::I64,
+                ..
+            }
+        ),
         "{e:?}"
     );
     assert_invalid(
         t.pad(&[(1, 1), (0, 0)], &Tensor::from([0])).unwrap_err(),
         "value must be a scalar (rank 0), got a tensor of shape [1]",
     );
-    let e = t.pad(&[(usize::MAX, 0), (0, 0)], &Tensor::scalar(0)).unwrap_err();
+    let e = t
+        .pad(&[(usize::MAX, 0), (0, 0)], &Tensor::scalar(0))
+        .unwrap_err();
     assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
-    let e = t.pad(&[(1 << 40, 0), (1 << 40, 0)], &Tensor::scalar(0)).unwrap_err();
+    let e = t
+        .pad(&[(1 << 40, 0), (1 << 40, 0)], &Tensor::scalar(0))
+        .unwrap_err();
     assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
-    let e = t.pad(&[(1 << 40, 0), (0, 0)], &Tensor::scalar(0)).unwrap_err();
+    let e = t
+        .pad(&[(1 << 40, 0), (0, 0)], &Tensor::scalar(0))
+        .unwrap_err();
     assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
 }
 
@@ -552,7 +604,15 @@ struct OneHotCase {
 }
 
 fn one_hot_cases() -> impl Strategy<Value = OneHotCase> {
-    (dims(0, 3, 3), kinds(), any::<bool>(), 0usize..5, -9i64..9, -9i64..9, dtypes())
+    (
+        dims(0, 3, 3),
+        kinds(),
+        any::<bool>(),
+        0usize..5,
+        -9i64..9,
+        -9i64..9,
+        dtypes(),
+    )
         .prop_flat_map(|(d, kind, as_i32, depth, on, off, dtype)| {
             let n: usize = d.iter().product();
             let r = d.len() as isize;
@@ -562,17 +622,19 @@ fn one_hot_cases() -> impl Strategy<Value = OneHotCase> {
                 -1..=r,
             )
         })
-        .prop_map(|((dims, kind, as_i32, depth, on, off, dtype), idx, axis)| OneHotCase {
-            dims,
-            idx,
-            kind,
-            as_i32,
-            depth,
-            axis,
-            on,
-            off,
-            dtype,
-        })
+        .prop_map(
+            |((dims, kind, as_i32, depth, on, off, dtype), idx, axis)| OneHotCase {
+                dims,
+                idx,
+                kind,
+                as_i32,
+                depth,
+                axis,
+                on,
+                off,
+                dtype,
+            },
+        )
 }
 
 proptest! {
@@ -651,9 +713,17 @@ fn one_hot_tf_doc_examples_and_validation() {
         Tensor::one_hot(&Tensor::from([0.0f32]), 3, &on, &off, -1).unwrap_err(),
         "int32 or int64, found float32",
     );
-    let e = Tensor::one_hot(&Tensor::from([0i64]), 3, &on, &Tensor::scalar(0.0f64), -1).unwrap_err();
+    let e =
+        Tensor::one_hot(&Tensor::from([0i64]), 3, &on, &Tensor::scalar(0.0f64), -1).unwrap_err();
     assert!(
-        matches!(e, Error::DTypeMismatch { expected: DType::F32, found: DType::F64, .. }),
+        matches!(
+            e,
+            Error::DTypeMismatch {
+                expected: DType::F32,
+                found: DType::F64,
+                ..
+            }
+        ),
         "{e:?}"
     );
     assert_invalid(

@@ -8,7 +8,10 @@
 //! so a reference computed on the `i64` values and cast at the end is the
 //! exact expected output for every dtype.
 
-#![allow(dead_code, reason = "each suite that includes this module uses part of it")]
+#![allow(
+    dead_code,
+    reason = "each suite that includes this module uses part of it"
+)]
 
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -75,7 +78,11 @@ pub(crate) fn sum_dtypes() -> impl Strategy<Value = DType> {
 }
 
 /// Dims of rank `min_rank..=max_rank`, each `0..=max_dim`, 0 and 1 often.
-pub(crate) fn dims(min_rank: usize, max_rank: usize, max_dim: usize) -> impl Strategy<Value = Vec<usize>> {
+pub(crate) fn dims(
+    min_rank: usize,
+    max_rank: usize,
+    max_dim: usize,
+) -> impl Strategy<Value = Vec<usize>> {
     let dim = prop_oneof![1 => Just(0usize), 2 => Just(1usize), 5 => 0..=max_dim];
     proptest::collection::vec(dim, min_rank..=max_rank)
 }

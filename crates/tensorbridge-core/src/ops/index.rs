@@ -38,17 +38,9 @@ pub(super) fn rows_per_task<T>(row_elems: usize) -> usize {
 }
 
 /// Whether an output of `n` elements of `T` is worth splitting over threads.
-#[cfg_attr(not(feature = "parallel"), allow(dead_code))]
+#[cfg(feature = "parallel")]
 pub(super) fn is_large<T>(n: usize) -> bool {
-    #[cfg(feature = "parallel")]
-    {
-        n.saturating_mul(size_of::<T>()) >= PARALLEL_MIN_BYTES
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        let _ = n;
-        false
-    }
+    n.saturating_mul(size_of::<T>()) >= PARALLEL_MIN_BYTES
 }
 
 /// How [`Tensor::scatter_nd`] treats two rows of `indices` that name the
@@ -885,10 +877,10 @@ fn gather_rows<T: Element, I: IndexInt>(
         };
     }
     let mut out = alloc::zeroed_vec::<T>(total).map_err(GatherFail::Alloc)?;
-    let inner = spec.inner;
     #[cfg(feature = "parallel")]
     if is_large::<T>(total) {
         use rayon::prelude::*;
+        let inner = spec.inner;
         let per_task = rows_per_task::<T>(inner);
         let first_bad = out
             .par_chunks_mut(per_task * inner)
@@ -1265,7 +1257,10 @@ fn scatter_positions<I: IndexInt>(
     // whenever the output has elements; when it does not (an empty output),
     // positions are all left 0 and only the bounds are checked.
     let mut strides = vec![0usize; k];
-    let exact = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).is_some();
+    let exact = dims
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .is_some();
     if exact {
         let mut acc = 1usize;
         for (s, &d) in strides.iter_mut().zip(dims).rev() {
@@ -1408,6 +1403,7 @@ fn segment_sum_kernel<T: SumElem, I: IndexInt>(
     inner: usize,
     total: usize,
 ) -> Result<Vec<T>> {
+    debug_assert_eq!(total, num_segments * inner);
     let mut acc = alloc::zeroed_vec::<T::Acc>(total)?;
     if total == 0 {
         return Ok(Vec::new());
@@ -1476,7 +1472,10 @@ mod tests {
         assert!(!is_zero_bits(f16::NEG_ZERO));
         assert!(is_zero_bits(false) && !is_zero_bits(true));
         assert!(!is_zero_bits(Complex::new(0.0f64, -0.0)));
-        assert_eq!(filled(3, -0.0f32).unwrap()[1].to_bits(), (-0.0f32).to_bits());
+        assert_eq!(
+            filled(3, -0.0f32).unwrap()[1].to_bits(),
+            (-0.0f32).to_bits()
+        );
     }
 
     #[test]
@@ -1589,7 +1588,11 @@ mod tests {
             .unwrap();
         for (r, &l) in lens.iter().enumerate() {
             for j in 0..8 {
-                let want = if j < l { (splits[r] + j as i64) as f64 } else { -1.0 };
+                let want = if j < l {
+                    (splits[r] + j as i64) as f64
+                } else {
+                    -1.0
+                };
                 assert_eq!(out[r * 8 + j], want, "row {r}, column {j}");
             }
         }
@@ -1627,7 +1630,11 @@ mod tests {
         let (sum, last) = (sum.to_vec::<i64>().unwrap(), last.to_vec::<i64>().unwrap());
         for p in 0..m {
             let p64 = p as i64;
-            let (s, l) = if p % 2 == 0 { (100 + 2 * p64 + 1, p64 + 1) } else { (100, 100) };
+            let (s, l) = if p % 2 == 0 {
+                (100 + 2 * p64 + 1, p64 + 1)
+            } else {
+                (100, 100)
+            };
             assert_eq!((sum[p], last[p]), (s, l), "position {p}");
         }
     }
@@ -1661,9 +1668,6 @@ mod tests {
             .slice([SliceArg::range(None, None, -2)])
             .unwrap(); // [0, 1, 3]
         let g = t.gather(&idx, 0).unwrap();
-        assert_eq!(
-            g.to_vec::<i32>().unwrap(),
-            [0, 4, 8, 1, 5, 9, 3, 7, 11]
-        );
+        assert_eq!(g.to_vec::<i32>().unwrap(), [0, 4, 8, 1, 5, 9, 3, 7, 11]);
     }
 }

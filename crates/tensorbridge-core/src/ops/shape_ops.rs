@@ -9,13 +9,12 @@
 use crate::element::{Element, private::Sealed};
 use crate::layout::normalize_axis;
 use crate::ops::index::{
-    IndexInt, check_dtype, checked_len, contiguous_slice, filled, is_large, scalar_arg,
-    with_index_slice,
+    IndexInt, check_dtype, checked_len, contiguous_slice, filled, scalar_arg, with_index_slice,
 };
 use crate::{DType, Error, Result, Shape, SliceArg, Tensor, alloc, dtype::with_dtype};
 
 #[cfg(feature = "parallel")]
-use crate::ops::index::rows_per_task;
+use crate::ops::index::{is_large, rows_per_task};
 
 /// Runs `f(first output row, chunk of whole rows)` over `out`, whose rows
 /// hold `row_len` elements each: on all cores when `out` is large.
@@ -180,14 +179,15 @@ impl Tensor {
                     ),
                 ));
             }
-            axis_len = axis_len.checked_add(t.dims()[axis]).ok_or_else(|| {
-                Error::ShapeOverflow {
-                    op: OP,
-                    dims: t.dims().to_vec(),
-                    dtype,
-                    what: "the total size along the axis does not fit in usize",
-                }
-            })?;
+            axis_len =
+                axis_len
+                    .checked_add(t.dims()[axis])
+                    .ok_or_else(|| Error::ShapeOverflow {
+                        op: OP,
+                        dims: t.dims().to_vec(),
+                        dtype,
+                        what: "the total size along the axis does not fit in usize",
+                    })?;
         }
         let mut out_dims = first.dims().to_vec();
         out_dims[axis] = axis_len;
@@ -337,7 +337,10 @@ impl Tensor {
     ) -> Result<Vec<Tensor>> {
         let to_isize = |v: usize| {
             isize::try_from(v).map_err(|_| {
-                Error::invalid(op, format!("a bound of {v} does not fit in isize for slicing"))
+                Error::invalid(
+                    op,
+                    format!("a bound of {v} does not fit in isize for slicing"),
+                )
             })
         };
         let mut args = vec![SliceArg::FULL; axis + 1];
@@ -699,7 +702,11 @@ mod tests {
         // Rows: [a0 a1 | c0], [a2 a3 | c1].
         let out = concat_rows(&[&a, &b, &c], &[2, 0, 1], 6).unwrap();
         assert_eq!(out, [1, 2, 5, 3, 4, 6]);
-        assert!(concat_rows::<i32>(&[&b, &b], &[0, 0], 0).unwrap().is_empty());
+        assert!(
+            concat_rows::<i32>(&[&b, &b], &[0, 0], 0)
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
@@ -707,8 +714,14 @@ mod tests {
         // i64 outputs of several 4 MiB tasks: concat tasks start inside rows
         // and inside pieces; pad and tile tasks start at later rows.
         let w = 300_007;
-        let a = Tensor::arange(0i64, 3 * w as i64, 1).unwrap().reshape([3, w]).unwrap();
-        let b = Tensor::arange(0i64, 3 * 7, 1).unwrap().reshape([3, 7]).unwrap();
+        let a = Tensor::arange(0i64, 3 * w as i64, 1)
+            .unwrap()
+            .reshape([3, w])
+            .unwrap();
+        let b = Tensor::arange(0i64, 3 * 7, 1)
+            .unwrap()
+            .reshape([3, 7])
+            .unwrap();
         let e = Tensor::zeros([3, 0], DType::I64).unwrap();
         let c = Tensor::concat(&[&a, &e, &b, &a], 1).unwrap();
         let got = c.to_vec::<i64>().unwrap();
