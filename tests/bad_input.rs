@@ -357,7 +357,7 @@ fn bad_slices_are_errors() {
     ] {
         let e = t.slice(args).unwrap_err();
         assert!(
-            matches!(e, Error::IndexOutOfBounds { op: "slice", index: i, axis: a, size: n }
+            matches!(e, Error::IndexOutOfBounds { op: "slice", index: i, axis: a, size: n, .. }
                 if (i, a, n) == (index, axis, size)),
             "{e:?}"
         );

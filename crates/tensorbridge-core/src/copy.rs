@@ -54,10 +54,23 @@ pub(crate) fn copy_slice<T: Element>(src: &[T]) -> Result<Vec<T>> {
 /// A new `Vec` of `n` copies of `value`.
 pub(crate) fn filled<T: Element>(n: usize, value: T) -> Result<Vec<T>> {
     let mut out = alloc::zeroed_vec::<T>(n)?;
-    if value != T::default() {
+    // The buffer is all zero bits already; any other value (-0.0 included,
+    // which equals 0.0 but is not zero bits) must be written.
+    if !is_zero_bits(value) {
         par_huge_page_chunks(&mut out, |_, c| c.fill(value));
     }
     Ok(out)
+}
+
+/// Whether `value` is represented by all-zero bytes.
+fn is_zero_bits<T: Element>(value: T) -> bool {
+    use crate::cast::Repr;
+    match value.to_repr() {
+        Repr::Bool(b) => !b,
+        Repr::Int(i) => i == 0,
+        Repr::Float(f) => f.to_bits() == 0,
+        Repr::Complex(re, im) => re.to_bits() == 0 && im.to_bits() == 0,
+    }
 }
 
 /// Runs `f(first index, chunk)` over chunks covering `dst`: with feature
@@ -119,6 +132,14 @@ mod tests {
                 assert_eq!(gather(&src, v).unwrap(), naive(&src, v), "{v:?}");
             }
         }
+    }
+
+    #[test]
+    fn fill_keeps_negative_zero() {
+        let v = filled(3, -0.0f32).unwrap();
+        assert!(v.iter().all(|x| x.to_bits() == (-0.0f32).to_bits()));
+        let h = filled(2, -half::f16::ZERO).unwrap();
+        assert!(h.iter().all(|x| x.is_sign_negative()));
     }
 
     #[test]

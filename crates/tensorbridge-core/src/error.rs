@@ -59,7 +59,13 @@ pub enum Error {
     },
 
     /// An index lies outside the axis it indexes.
-    #[error("{op}: index {index} is out of bounds for axis {axis} with size {size}")]
+    #[error(
+        "{op}: {what} is out of bounds for axis {axis} with size {size}",
+        what = match location {
+            Some(at) => format!("{at} = {index}"),
+            None => format!("index {index}"),
+        }
+    )]
     IndexOutOfBounds {
         /// The operation that failed.
         op: &'static str,
@@ -69,6 +75,9 @@ pub enum Error {
         axis: usize,
         /// The size of that axis.
         size: usize,
+        /// Where the index was read, when it came from a tensor of indices
+        /// (`"indices[1, 0]"`, `"segment_ids[4]"`).
+        location: Option<String>,
     },
 
     /// A shape whose element count or byte size does not fit in memory

@@ -185,6 +185,7 @@ impl Layout {
                         index: i,
                         axis,
                         size: n,
+                        location: None,
                     })?;
                     offset += index as i128 * self.strides[axis] as i128;
                     axis += 1;

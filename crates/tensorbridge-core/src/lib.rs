@@ -50,6 +50,7 @@ pub use dyn_array::DynArray;
 pub use element::Element;
 pub use error::{Error, Result};
 pub use layout::Layout;
+pub use ops::ScatterMode;
 pub use shape::Shape;
 pub use slice::SliceArg;
 pub use tensor::Tensor;

@@ -17,3 +17,5 @@ mod operators;
 mod reduce;
 mod shape_ops;
 mod unary;
+
+pub use index::ScatterMode;
