@@ -479,6 +479,21 @@ fn shapes_that_overflow_are_refused_before_allocating() {
     assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
 }
 
+#[test]
+fn random_tensors_follow_the_device_scope() {
+    // No CUDA backend in this build: a GPU scope is refused, never ignored.
+    let gpu: Device = "/GPU:0".parse().unwrap();
+    if gpu.is_available() {
+        println!("skipped: {gpu} is available, so the refusal cannot be shown");
+        return;
+    }
+    let _scope = gpu.scope();
+    let e = random::normal([2], 0.0, 1.0, DType::F32, Some(1)).unwrap_err();
+    assert!(matches!(e, Error::DeviceUnavailable { .. }), "{e:?}");
+    let e = random::uniform([2], 0.0, 1.0, DType::U8, Some(1)).unwrap_err();
+    assert!(matches!(e, Error::DeviceUnavailable { .. }), "{e:?}");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
