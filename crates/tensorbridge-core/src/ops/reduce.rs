@@ -425,10 +425,18 @@ const LANES: usize = 16;
 const PAIRWISE_BLOCK: usize = 512;
 
 /// Outputs per block of the columns kernel (its scratch stays in L1/L2).
-const COLUMN_BLOCK: usize = 2048;
+const COLUMN_BLOCK: usize = 4096;
 
 /// The columns kernel pays off from this many contiguous outputs on.
-const COLUMNS_MIN: usize = 8;
+const COLUMNS_MIN: usize = 2;
+
+/// Most accumulators (parts × outputs) a split of a columns reduction
+/// keeps: below it, the reduced axes are split, so that every task streams
+/// whole input rows instead of short strided segments.
+const SPLIT_COLUMNS_MAX_ACCS: usize = 1 << 20;
+
+/// Elements per block of the blocked argmax/argmin of contiguous runs.
+const ARG_BLOCK: usize = 256;
 
 /// Reductions reading fewer elements than this stay on the calling thread,
 /// and fewer outputs than [`SPLIT_MAX_OUTPUTS`] are never split.
@@ -485,17 +493,10 @@ fn fold_lanes<R: Reducer + ?Sized>(r: &R, xs: &[R::In]) -> R::Acc {
             *l = r.step(*l, x);
         }
     }
-    let mut width = LANES;
-    while width > 1 {
-        width /= 2;
-        for i in 0..width {
-            lanes[i] = r.combine(lanes[i], lanes[i + width]);
-        }
-    }
-    chunks
-        .remainder()
-        .iter()
-        .fold(lanes[0], |a, &x| r.step(a, x))
+    // Joined in order: a tree here would make LLVM vectorise the loop above
+    // two lanes wide instead of four.
+    let acc = lanes[1..].iter().fold(lanes[0], |a, &l| r.combine(a, l));
+    chunks.remainder().iter().fold(acc, |a, &x| r.step(a, x))
 }
 
 /// Pairwise summation: halves down to blocks of [`PAIRWISE_BLOCK`].
@@ -512,7 +513,11 @@ fn fold_pairwise<R: Reducer + ?Sized>(r: &R, xs: &[R::In]) -> R::Acc {
 fn fold_run<R: Reducer>(r: &R, src: &[R::In], pos: isize, n: usize, stride: isize) -> R::Acc {
     if stride == 1 {
         let start = pos as usize;
-        return r.fold_slice(&src[start..start + n]);
+        let xs = &src[start..start + n];
+        if n < 2 * LANES {
+            return xs.iter().fold(r.init(), |a, &x| r.step(a, x));
+        }
+        return r.fold_slice(xs);
     }
     let mut acc = r.init();
     let mut p = pos;
@@ -716,14 +721,19 @@ fn reduce_seq<R: Reducer, X>(
     out: &mut [X],
     emit: &impl Fn(R::Acc) -> X,
 ) {
+    if uses_columns(plan) {
+        reduce_columns(r, src, plan, first, out, emit);
+    } else {
+        reduce_runs(r, src, plan, first, out, emit);
+    }
+}
+
+/// Whether `plan` runs on the columns kernel: the innermost kept axis is
+/// contiguous and the innermost reduced one is not.
+fn uses_columns(plan: &Plan) -> bool {
     let red_inner_stride = plan.red.strides.last().copied().unwrap_or(1);
     let kept_inner = plan.kept.dims.last().zip(plan.kept.strides.last());
-    match kept_inner {
-        Some((&m, &1)) if red_inner_stride != 1 && m >= COLUMNS_MIN => {
-            reduce_columns(r, src, plan, first, out, emit);
-        }
-        _ => reduce_runs(r, src, plan, first, out, emit),
-    }
+    matches!(kept_inner, Some((&m, &1)) if red_inner_stride != 1 && m >= COLUMNS_MIN)
 }
 
 /// Each output folds its runs along the innermost reduced axis.
@@ -737,6 +747,16 @@ fn reduce_runs<R: Reducer, X>(
 ) {
     let (outer, n, stride) = plan.red.split_inner();
     let outer_n = outer.numel();
+    if outer_n == 1 && plan.kept.dims.len() <= 1 {
+        // One run per output, outputs along one axis: a plain loop.
+        let step = plan.kept.strides.first().copied().unwrap_or(0);
+        let mut pos = plan.base + first as isize * step;
+        for slot in out.iter_mut() {
+            *slot = emit(fold_run(r, src, pos, n, stride));
+            pos = pos.wrapping_add(step);
+        }
+        return;
+    }
     let mut slots = out.iter_mut();
     plan.kept.walk(plan.base, first, slots.len(), |pos| {
         let acc = if outer_n == 1 {
@@ -815,11 +835,15 @@ fn reduce_to_vec<R: Reducer>(r: &R, src: &[R::In], plan: &Plan) -> Result<Vec<R:
         reduce_seq(r, src, plan, 0, &mut out, &finish);
         return Ok(out);
     }
-    if out_n < SPLIT_MAX_OUTPUTS && !plan.red.dims.is_empty() {
-        // Few outputs: split the outermost reduced axis into a fixed number
-        // of parts and combine their partial results in a fixed order.
-        let d0 = plan.red.dims[0];
-        let parts = d0.min(SPLIT_MAX_PARTS).min(work.div_ceil(TASK_MIN_ELEMS));
+    let d0 = plan.red.dims.first().copied().unwrap_or(1);
+    let parts = d0.min(SPLIT_MAX_PARTS).min(work.div_ceil(TASK_MIN_ELEMS));
+    let split = parts > 1
+        && (out_n < SPLIT_MAX_OUTPUTS
+            || (uses_columns(plan) && out_n.saturating_mul(parts) <= SPLIT_COLUMNS_MAX_ACCS));
+    if split {
+        // Few outputs (or rows of them): split the outermost reduced axis
+        // into a fixed number of parts and combine their partial results in
+        // a fixed order.
         let part = |k: usize| {
             let sub = plan.part(d0 * k / parts, d0 * (k + 1) / parts);
             let mut acc = vec![r.init(); out_n];
@@ -843,8 +867,10 @@ fn reduce_to_vec<R: Reducer>(r: &R, src: &[R::In], plan: &Plan) -> Result<Vec<R:
     {
         use rayon::prelude::*;
         let threads = rayon::current_num_threads();
+        // Many small tasks: a core that another process holds up delays
+        // only a small one.
         let per_task = out_n
-            .div_ceil(4 * threads)
+            .div_ceil(16 * threads)
             .max(TASK_MIN_ELEMS.div_ceil(plan.red_n))
             .max(1);
         out.par_chunks_mut(per_task)
@@ -995,6 +1021,34 @@ impl<T: Ordered, const MAX: bool> Reducer for ExtremumR<T, MAX> {
     #[inline(always)]
     fn combine(&self, a: T::Key, b: T::Key) -> T::Key {
         if keeps::<T, MAX>(a, b) { a } else { b }
+    }
+    /// Lanes of plain comparisons and, apart, lanes that catch a NaN: both
+    /// are selects LLVM vectorises (the NaN-propagating compare is not).
+    #[inline]
+    fn fold_slice(&self, xs: &[T]) -> T::Key {
+        if xs.len() < 2 * LANES {
+            return xs.iter().fold(self.init(), |a, &x| self.step(a, x));
+        }
+        let mut best = [self.init(); LANES];
+        let mut nan = [self.init(); LANES];
+        let mut chunks = xs.chunks_exact(LANES);
+        for c in &mut chunks {
+            let c: &[T; LANES] = c.try_into().expect("chunks_exact gives LANES elements");
+            for i in 0..LANES {
+                let k = c[i].key();
+                best[i] = match MAX {
+                    true if k > best[i] => k,
+                    false if k < best[i] => k,
+                    _ => best[i],
+                };
+                nan[i] = if T::key_is_nan(k) { k } else { nan[i] };
+            }
+        }
+        let mut acc = best.iter().fold(self.init(), |a, &b| self.combine(a, b));
+        if let Some(&n) = nan.iter().find(|&&n| T::key_is_nan(n)) {
+            acc = n;
+        }
+        chunks.remainder().iter().fold(acc, |a, &x| self.step(a, x))
     }
     #[inline(always)]
     fn finish(&self, acc: T::Key) -> T {
@@ -1350,7 +1404,8 @@ impl Tensor {
 /// Whether `x` replaces the best key so far `best` (at a later index).
 #[inline(always)]
 fn replaces<T: Ordered, const MAX: bool>(x: T::Key, best: T::Key) -> bool {
-    !T::key_is_nan(best) && ((if MAX { x > best } else { x < best }) || T::key_is_nan(x))
+    // `&`/`|`, not `&&`/`||`: no branches, so loops over it vectorise.
+    !T::key_is_nan(best) & ((if MAX { x > best } else { x < best }) | T::key_is_nan(x))
 }
 
 /// The index of the best element along one axis, for outputs
@@ -1398,17 +1453,48 @@ fn arg_seq<T: Ordered, const MAX: bool>(
                             .zip(idx.iter_mut())
                             .zip(&src[start..start + width])
                         {
+                            // Selects, not branches: this loop vectorises.
                             let x = x.key();
-                            if replaces::<T, MAX>(x, *b) {
-                                *b = x;
-                                *i = k as i64;
-                            }
+                            let better = replaces::<T, MAX>(x, *b);
+                            *b = if better { x } else { *b };
+                            *i = if better { k as i64 } else { *i };
                         }
                     }
                     written += width;
                     c0 += width;
                 }
                 row += 1;
+            });
+        }
+        _ if stride == 1 && n >= 2 * ARG_BLOCK => {
+            // Contiguous runs: the extreme of each block (vectorised), and a
+            // search inside a block only when it holds a new best.
+            let ext = ExtremumR::<T, MAX>(PhantomData);
+            let mut slots = out.iter_mut();
+            kept.walk(base, first, slots.len(), |pos| {
+                let start = pos as usize;
+                let run = &src[start..start + n];
+                let mut best = run[0].key();
+                let mut best_k = 0;
+                for (b, block) in run.chunks(ARG_BLOCK).enumerate() {
+                    if T::key_is_nan(best) {
+                        break;
+                    }
+                    let m = ext.fold_slice(block);
+                    if replaces::<T, MAX>(m, best) {
+                        let found = block.iter().position(|x| {
+                            let k = x.key();
+                            if T::key_is_nan(m) {
+                                T::key_is_nan(k)
+                            } else {
+                                k == m
+                            }
+                        });
+                        best = m;
+                        best_k = b * ARG_BLOCK + found.expect("the block holds its extreme");
+                    }
+                }
+                *slots.next().expect("one slot per output") = best_k as i64;
             });
         }
         _ => {
@@ -1676,6 +1762,74 @@ mod tests {
             .unwrap()
             .install(run);
         assert_eq!(one, three);
+    }
+
+    /// Max, min, argmax and argmin of one row, the slow obvious way.
+    fn naive_row(row: &[f32]) -> (f32, f32, i64, i64) {
+        let nan = row.iter().position(|x| x.is_nan());
+        let fmax = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let fmin = row.iter().copied().fold(f32::INFINITY, f32::min);
+        match nan {
+            Some(i) => (f32::NAN, f32::NAN, i as i64, i as i64),
+            None => (
+                fmax,
+                fmin,
+                row.iter().position(|&x| x == fmax).unwrap() as i64,
+                row.iter().position(|&x| x == fmin).unwrap() as i64,
+            ),
+        }
+    }
+
+    #[test]
+    fn blocked_extrema_of_long_runs() {
+        // Rows long enough for the lane and block kernels, with ties across
+        // blocks and NaNs (or none) at chosen places.
+        let n = 1500;
+        let mut rows: Vec<Vec<f32>> = Vec::new();
+        for r in 0..12usize {
+            let mut row: Vec<f32> = (0..n)
+                .map(|i| ((i * 37 + r * 11) % 97) as f32 - 40.0)
+                .collect();
+            if r % 3 == 1 {
+                row[(r * 131) % n] = f32::NAN;
+                row[(r * 131 + 600) % n] = f32::NAN;
+            }
+            if r % 4 == 2 {
+                row[1400] = 1000.0;
+                row[3] = -1000.0;
+                row[700] = 1000.0;
+            }
+            rows.push(row);
+        }
+        let flat: Vec<f32> = rows.concat();
+        let t = Tensor::from_vec(flat, [12, n]).unwrap();
+        let max = t.max(&[1], false).unwrap().to_vec::<f32>().unwrap();
+        let min = t.min(&[1], false).unwrap().to_vec::<f32>().unwrap();
+        let amax = t.argmax(1, false).unwrap().to_vec::<i64>().unwrap();
+        let amin = t.argmin(-1, false).unwrap().to_vec::<i64>().unwrap();
+        for (r, row) in rows.iter().enumerate() {
+            let (emax, emin, eamax, eamin) = naive_row(row);
+            assert!(
+                max[r] == emax || (max[r].is_nan() && emax.is_nan()),
+                "row {r}"
+            );
+            assert!(
+                min[r] == emin || (min[r].is_nan() && emin.is_nan()),
+                "row {r}"
+            );
+            assert_eq!((amax[r], amin[r]), (eamax, eamin), "row {r}");
+        }
+        // f16 and integers through the same kernels.
+        let h = t.cast(DType::F16).unwrap();
+        assert_eq!(h.argmax(1, false).unwrap().to_vec::<i64>().unwrap(), amax);
+        let i = Tensor::from_vec(
+            (0..3000i64).map(|i| (i * 3) % 1001).collect::<Vec<_>>(),
+            [3000],
+        )
+        .unwrap();
+        assert_eq!(i.max(&[], false).unwrap().to_scalar::<i64>().unwrap(), 1000);
+        assert_eq!(i.argmax(0, false).unwrap().to_scalar::<i64>().unwrap(), 667);
+        assert_eq!(i.argmin(0, false).unwrap().to_scalar::<i64>().unwrap(), 0);
     }
 
     #[test]
