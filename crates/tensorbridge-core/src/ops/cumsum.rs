@@ -230,3 +230,102 @@ fn scan_columns<T: Arith, const PROD: bool>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{DType, Tensor};
+
+    /// The running sum of `data` (rows of `dims[1]`, C order) along `axis`,
+    /// the obvious way.
+    fn naive(
+        data: &[i64],
+        dims: [usize; 2],
+        axis: usize,
+        exclusive: bool,
+        reverse: bool,
+    ) -> Vec<i64> {
+        let (r, c) = (dims[0], dims[1]);
+        let n = dims[axis];
+        let at = |k: usize, other: usize| {
+            if axis == 0 {
+                data[k * c + other]
+            } else {
+                data[other * c + k]
+            }
+        };
+        let mut out = vec![0i64; r * c];
+        for other in 0..dims[1 - axis] {
+            for k in 0..n {
+                let range: Vec<usize> = match (reverse, exclusive) {
+                    (false, false) => (0..=k).collect(),
+                    (false, true) => (0..k).collect(),
+                    (true, false) => (k..n).collect(),
+                    (true, true) => (k + 1..n).collect(),
+                };
+                let s = range
+                    .into_iter()
+                    .map(|j| at(j, other))
+                    .fold(0i64, i64::wrapping_add);
+                let pos = if axis == 0 {
+                    k * c + other
+                } else {
+                    other * c + k
+                };
+                out[pos] = s;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_scan_path_matches_the_naive_sum() {
+        // Few tall blocks (column split), many blocks (per block), last axis
+        // (per row), in both directions, inclusive and exclusive, and from a
+        // transposed input (gathered first).
+        for dims in [[400usize, 200], [200, 400], [3, 50]] {
+            let n = dims[0] * dims[1];
+            let data: Vec<i64> = (0..n as i64).map(|i| (i * 7919) % 1013 - 500).collect();
+            let t = Tensor::from_vec(data.clone(), dims).unwrap();
+            for axis in 0..2 {
+                for (exclusive, reverse) in
+                    [(false, false), (true, false), (false, true), (true, true)]
+                {
+                    let got = t
+                        .cumsum(axis as isize, exclusive, reverse)
+                        .unwrap()
+                        .to_vec::<i64>()
+                        .unwrap();
+                    assert_eq!(
+                        got,
+                        naive(&data, dims, axis, exclusive, reverse),
+                        "{dims:?} {axis}"
+                    );
+                }
+            }
+            let tt = t.t().unwrap();
+            let expected = Tensor::from_vec(naive(&data, dims, 0, false, true), dims)
+                .unwrap()
+                .t()
+                .unwrap()
+                .to_vec::<i64>()
+                .unwrap();
+            assert_eq!(
+                tt.cumsum(1, false, true).unwrap().to_vec::<i64>().unwrap(),
+                expected
+            );
+        }
+    }
+
+    #[test]
+    fn half_precision_runs_in_f32() {
+        // 4096 halves of 1.0: an f16 running sum would stick at 2048.
+        let t = Tensor::ones([4096], DType::F16).unwrap();
+        let c = t
+            .cumsum(0, false, false)
+            .unwrap()
+            .to_vec::<half::f16>()
+            .unwrap();
+        assert_eq!(c[4095].to_f32(), 4096.0);
+        assert_eq!(c[2050].to_f32(), 2052.0); // 2051 rounds to even in f16
+    }
+}
