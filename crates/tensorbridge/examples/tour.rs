@@ -2,21 +2,21 @@
 //! tensorbridge, printing each tensor and the array it became.
 //!
 //! Run it with `cargo run --release --example tour`. Each scenario names the
-//! article it comes from (`shared/scenarios/`). Scenarios whose operations
-//! arrive with later work (arithmetic, random, sparse, ragged, graph mode)
-//! join the tour as they land.
+//! article it comes from (`shared/scenarios/`). Sparse and ragged tensors,
+//! the CUDA backend and graph mode join the tour as their crates land.
 
 use std::collections::BTreeMap;
 
 use ndarray::{ArrayD, Axis};
 use tensorbridge::prelude::*;
-use tensorbridge::{bf16, s};
+use tensorbridge::{bf16, image, random, s};
 
 fn main() -> Result<()> {
     constant_to_numpy()?;
     model_outputs()?;
     int_tensor_and_numpy_ops()?;
     gpu_tensor_to_numpy()?;
+    random_images_to_grayscale()?;
     batches_and_single_points()?;
     views_without_copies()?;
     dtypes_that_leave()?;
@@ -119,35 +119,56 @@ fn gpu_tensor_to_numpy() -> Result<()> {
     Ok(())
 }
 
+/// A batch of random images to grayscale (`tf.random.normal`,
+/// `tf.image.rgb_to_grayscale`), made on the GPU when one is there.
+fn random_images_to_grayscale() -> Result<()> {
+    header(
+        "random images to grayscale",
+        "02-gpu-tensor-to-numpy, example 2",
+    );
+    let image_tensor = random::normal([3, 256, 256, 3], 0.0, 1.0, DType::F32, Some(42))?;
+    let processed_image_tensor = image::rgb_to_grayscale(&image_tensor)?;
+    let processed_image_array = processed_image_tensor.to_array::<f32>()?;
+    println!("shape of the array: {:?}", processed_image_array.shape());
+    println!("dtype of the array: {}", processed_image_tensor.dtype());
+    println!(
+        "first pixels: {}",
+        processed_image_tensor.slice(s![0, 0, ..4, 0])?
+    );
+    Ok(())
+}
+
 /// A single image and a batch of images: the array keeps the batch axis;
-/// `numpy_array[0]` is one image.
+/// `numpy_array[0]` is one image; `np.mean(numpy_array, axis=0)`.
 fn batches_and_single_points() -> Result<()> {
     header(
         "a single data point and a batch",
         "04-keras-batches-and-ragged, examples 1 and 2",
     );
-    // Deterministic stand-ins for tf.random.normal, which arrives with the
-    // core operations.
-    let input_tensor = Tensor::linspace(0.0f32, 1.0, 28 * 28)?.reshape([28, 28, 1])?;
+    let input_tensor = random::normal([28, 28, 1], 0.0, 1.0, DType::F32, Some(7))?;
     let numpy_array = input_tensor.to_array::<f32>()?;
     println!(
-        "single image: shape {:?}, dtype {}, mean pixel {:.4}",
+        "single image: shape {:?}, dtype {}, mean pixel {}",
         numpy_array.shape(),
         input_tensor.dtype(),
-        numpy_array.mean().unwrap_or(f32::NAN)
+        input_tensor.mean_all()?
     );
 
-    let batch_tensor =
-        Tensor::arange(0.0f32, (32 * 28 * 28) as f32, 1.0)?.reshape([32, 28, 28, 1])?;
+    let batch_tensor = random::normal([32, 28, 28, 1], 0.0, 1.0, DType::F32, Some(8))?;
     let numpy_array = batch_tensor.to_array::<f32>()?;
     println!("batch: shape {:?}", numpy_array.shape());
     // numpy_array[0], without a copy, straight from the tensor:
     let first_image = batch_tensor.slice(s![0])?;
     println!("first image: shape {:?}", first_image.dims());
-    let mean_across_batch = numpy_array.mean_axis(Axis(0)).expect("a non-empty batch");
+    // np.mean(numpy_array, axis=0), on the tensor or on the array:
+    let mean_across_batch = batch_tensor.mean(&[0], false)?;
+    let same_in_ndarray = numpy_array.mean_axis(Axis(0)).expect("a non-empty batch");
+    let largest_difference = (&mean_across_batch.to_array::<f32>()? - &same_in_ndarray)
+        .iter()
+        .fold(0.0f32, |m, d| m.max(d.abs()));
     println!(
-        "mean across the batch: shape {:?}",
-        mean_across_batch.shape()
+        "mean across the batch: shape {:?}; ndarray's mean_axis differs by at most {largest_difference:e}",
+        mean_across_batch.dims()
     );
     Ok(())
 }
