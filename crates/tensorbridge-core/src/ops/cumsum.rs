@@ -7,7 +7,8 @@
 //! in parallel over outer blocks or, for few blocks, over column ranges. A
 //! last axis is scanned per row, in parallel over rows.
 
-use super::reduce::{AccNum, Arith, bool_arith_error, with_arith_dtype};
+use super::reduce::{AccNum, Arith, bool_arith_error};
+use crate::dtype::with_numeric_dtype;
 use crate::layout::normalize_axis;
 use crate::{Error, Result, Tensor, alloc, copy};
 
@@ -61,7 +62,7 @@ impl Tensor {
     /// ```
     pub fn cumsum(&self, axis: isize, exclusive: bool, reverse: bool) -> Result<Tensor> {
         const OP: &str = "cumsum";
-        with_arith_dtype!(self.dtype(), T => scan::<T, false>(self, OP, axis, Scan { exclusive, reverse }), bool => Err(bool_arith_error(OP)))
+        with_numeric_dtype!(self.dtype(), T => scan::<T, false>(self, OP, axis, Scan { exclusive, reverse }), bool => Err(bool_arith_error(OP)))
     }
 
     /// The running product along `axis` (`tf.math.cumprod`), with the
@@ -81,7 +82,7 @@ impl Tensor {
     /// ```
     pub fn cumprod(&self, axis: isize, exclusive: bool, reverse: bool) -> Result<Tensor> {
         const OP: &str = "cumprod";
-        with_arith_dtype!(self.dtype(), T => scan::<T, true>(self, OP, axis, Scan { exclusive, reverse }), bool => Err(bool_arith_error(OP)))
+        with_numeric_dtype!(self.dtype(), T => scan::<T, true>(self, OP, axis, Scan { exclusive, reverse }), bool => Err(bool_arith_error(OP)))
     }
 }
 

@@ -262,73 +262,6 @@ truth! {
 }
 
 /// Runs `$body` with `$T` bound to the element type of `$dtype` for every
-/// dtype but bool; evaluates `$bool` for bool.
-macro_rules! with_arith_dtype {
-    ($dtype:expr, $T:ident => $body:expr, bool => $bool:expr) => {
-        match $dtype {
-            $crate::DType::Bool => $bool,
-            $crate::DType::U8 => {
-                type $T = u8;
-                $body
-            }
-            $crate::DType::U16 => {
-                type $T = u16;
-                $body
-            }
-            $crate::DType::U32 => {
-                type $T = u32;
-                $body
-            }
-            $crate::DType::U64 => {
-                type $T = u64;
-                $body
-            }
-            $crate::DType::I8 => {
-                type $T = i8;
-                $body
-            }
-            $crate::DType::I16 => {
-                type $T = i16;
-                $body
-            }
-            $crate::DType::I32 => {
-                type $T = i32;
-                $body
-            }
-            $crate::DType::I64 => {
-                type $T = i64;
-                $body
-            }
-            $crate::DType::F16 => {
-                type $T = half::f16;
-                $body
-            }
-            $crate::DType::BF16 => {
-                type $T = half::bf16;
-                $body
-            }
-            $crate::DType::F32 => {
-                type $T = f32;
-                $body
-            }
-            $crate::DType::F64 => {
-                type $T = f64;
-                $body
-            }
-            $crate::DType::C64 => {
-                type $T = num_complex::Complex<f32>;
-                $body
-            }
-            $crate::DType::C128 => {
-                type $T = num_complex::Complex<f64>;
-                $body
-            }
-        }
-    };
-}
-pub(crate) use with_arith_dtype;
-
-/// Runs `$body` with `$T` bound to the element type of `$dtype` for every
 /// dtype but complex; evaluates `$complex` for complex.
 macro_rules! with_ordered_dtype {
     ($dtype:expr, $T:ident => $body:expr, complex => $complex:expr) => {
@@ -1181,7 +1114,7 @@ impl Tensor {
     /// ```
     pub fn sum(&self, axes: &[isize], keepdims: bool) -> Result<Tensor> {
         const OP: &str = "sum";
-        with_arith_dtype!(self.dtype(), T => reduce_tensor(self, OP, axes, keepdims, None, |_| {
+        crate::dtype::with_numeric_dtype!(self.dtype(), T => reduce_tensor(self, OP, axes, keepdims, None, |_| {
             SumR::<T>(PhantomData)
         }), bool => Err(bool_arith_error(OP)))
     }
@@ -1224,7 +1157,7 @@ impl Tensor {
     /// ```
     pub fn mean(&self, axes: &[isize], keepdims: bool) -> Result<Tensor> {
         const OP: &str = "mean";
-        with_arith_dtype!(self.dtype(), T => reduce_tensor(self, OP, axes, keepdims, None, |n| {
+        crate::dtype::with_numeric_dtype!(self.dtype(), T => reduce_tensor(self, OP, axes, keepdims, None, |n| {
             MeanR::<T> { n, _t: PhantomData }
         }), bool => Err(bool_arith_error(OP)))
     }
@@ -1260,7 +1193,7 @@ impl Tensor {
     /// ```
     pub fn prod(&self, axes: &[isize], keepdims: bool) -> Result<Tensor> {
         const OP: &str = "prod";
-        with_arith_dtype!(self.dtype(), T => reduce_tensor(self, OP, axes, keepdims, None, |_| {
+        crate::dtype::with_numeric_dtype!(self.dtype(), T => reduce_tensor(self, OP, axes, keepdims, None, |_| {
             ProdR::<T>(PhantomData)
         }), bool => Err(bool_arith_error(OP)))
     }
