@@ -29,13 +29,28 @@
 //! | feature    | default | what it adds |
 //! |------------|---------|--------------|
 //! | `parallel` | yes     | large copies, casts and fills run on all cores (rayon) |
-//! | `proptest` | no      | `strategies`: proptest strategies (arbitrary tensors, view chains, invalid arguments) for property tests |
+//! | `sparse`   | yes     | `sparse`: `SparseTensor` (`tf.sparse.SparseTensor`), dense and `sprs` conversions, sparse ops |
+//! | `proptest` | no      | `strategies`: proptest strategies (arbitrary tensors, view chains, invalid arguments) for property tests; with `sparse`, `sparse::strategies` (valid sparse tensors by rank, dtype and density, and invalid parts) |
 //!
 //! Sparse and ragged tensors, `.npy`/`.npz` files, the CUDA backend, graph
 //! mode and Python bindings arrive as their own crates and features; a
 //! feature appears here only once its crate has landed.
 
 pub use tensorbridge_core::*;
+
+/// Sparse tensors: [`SparseTensor`](sparse::SparseTensor), TensorFlow's
+/// `tf.sparse.SparseTensor`, with conversions to dense tensors and to
+/// [`sprs`](sparse::sprs) matrices (feature `sparse`, on by default).
+///
+/// ```
+/// use tensorbridge::prelude::*;
+///
+/// let st = SparseTensor::new(Tensor::from([[0i64, 0], [1, 2]]), Tensor::from([1, 2]), [3, 3])?;
+/// assert_eq!(st.to_dense()?.to_vec::<i32>()?, [1, 0, 0, 0, 0, 2, 0, 0, 0]);
+/// # Ok::<(), tensorbridge::Error>(())
+/// ```
+#[cfg(feature = "sparse")]
+pub use tensorbridge_sparse as sparse;
 
 /// The README's examples, compiled and run as doc tests so they stay true.
 #[cfg(doctest)]
@@ -47,4 +62,7 @@ pub mod prelude {
     pub use tensorbridge_core::{
         DType, Device, DynArray, Element, Error, Result, Shape, SliceArg, Tensor, ToNumpy,
     };
+
+    #[cfg(feature = "sparse")]
+    pub use tensorbridge_sparse::SparseTensor;
 }
