@@ -277,3 +277,233 @@ pub(crate) fn first_row(n: usize, pred: &(impl Fn(usize) -> bool + Sync)) -> Opt
     }
     (0..n).find(|&r| pred(r))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(r: Result<SparseTensor>) -> String {
+        r.expect_err("an invalid sparse tensor").to_string()
+    }
+
+    fn idx(rows: &[[i64; 2]]) -> Tensor {
+        Tensor::from_vec(rows.concat(), [rows.len(), 2]).unwrap()
+    }
+
+    #[test]
+    fn indices_must_be_int64() {
+        let e = msg(SparseTensor::new(
+            Tensor::from([[0i32, 1]]),
+            Tensor::from([1]),
+            [2, 2],
+        ));
+        assert_eq!(
+            e,
+            "SparseTensor::new: indices must be int64, found int32; convert them with \
+             .cast(DType::I64) first"
+        );
+    }
+
+    #[test]
+    fn indices_must_have_rank_2() {
+        let e = msg(SparseTensor::new(
+            Tensor::from([0i64, 1]),
+            Tensor::from([1, 2]),
+            [2],
+        ));
+        assert!(e.contains("indices must have rank 2"), "{e}");
+        assert!(e.contains("got shape [2]"), "{e}");
+    }
+
+    #[test]
+    fn values_must_have_rank_1() {
+        let e = msg(SparseTensor::new(
+            idx(&[[0, 1]]),
+            Tensor::from([[1]]),
+            [2, 2],
+        ));
+        assert!(
+            e.contains("values must have rank 1 ([nnz]), got shape [1, 1]"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn one_value_per_row() {
+        let r = SparseTensor::new(idx(&[[0, 1], [1, 1]]), Tensor::from([1, 2, 3]), [2, 2]);
+        assert!(matches!(r, Err(Error::ShapeMismatch { .. })));
+        assert!(msg(r).contains("indices has 2 rows (shape [2, 2]) but values has 3 elements"));
+    }
+
+    #[test]
+    fn row_length_is_the_rank() {
+        let r = SparseTensor::new(idx(&[[0, 1]]), Tensor::from([1]), [2, 2, 2]);
+        assert!(matches!(r, Err(Error::ShapeMismatch { .. })));
+        assert!(msg(r).contains("but dense_shape [2, 2, 2] has rank 3"));
+    }
+
+    #[test]
+    fn indices_in_bounds() {
+        let e = msg(SparseTensor::new(
+            idx(&[[0, 0], [1, 4], [0, 3], [1, 7]]),
+            Tensor::from([1, 2, 3, 4]),
+            [2, 5],
+        ));
+        assert_eq!(
+            e,
+            "SparseTensor::new: indices[3] = [1, 7] is out of bounds for dense_shape [2, 5]"
+        );
+        let e = msg(SparseTensor::new(
+            idx(&[[0, -1]]),
+            Tensor::from([1]),
+            [2, 5],
+        ));
+        assert!(e.contains("indices[0] = [0, -1] is out of bounds"), "{e}");
+    }
+
+    #[test]
+    fn zero_sized_dims_admit_no_entries() {
+        let e = msg(SparseTensor::new(idx(&[[0, 0]]), Tensor::from([1]), [3, 0]));
+        assert!(e.contains("indices[0] = [0, 0] is out of bounds for dense_shape [3, 0]"));
+        let empty = SparseTensor::new(
+            Tensor::zeros([0, 2], DType::I64).unwrap(),
+            Tensor::zeros([0], DType::F32).unwrap(),
+            [3, 0],
+        )
+        .unwrap();
+        assert_eq!(empty.to_dense().unwrap().dims(), [3, 0]);
+    }
+
+    #[test]
+    fn dims_fit_int64() {
+        let e = msg(SparseTensor::new(
+            Tensor::zeros([0, 1], DType::I64).unwrap(),
+            Tensor::zeros([0], DType::F32).unwrap(),
+            [usize::MAX],
+        ));
+        assert!(e.contains("dense_shape[0] = 18446744073709551615 exceeds the largest int64"));
+    }
+
+    #[test]
+    fn bounds_of_many_rows_name_the_first_bad_row() {
+        // Enough rows for the parallel check.
+        let n = 100_000usize;
+        let mut rows: Vec<i64> = (0..n as i64).flat_map(|i| [i % 7, i % 11]).collect();
+        rows[2 * 70_001 + 1] = 11;
+        rows[2 * 90_000] = 7;
+        let e = msg(SparseTensor::new(
+            Tensor::from_vec(rows, [n, 2]).unwrap(),
+            Tensor::zeros([n], DType::U8).unwrap(),
+            [7, 11],
+        ));
+        assert!(
+            e.contains("indices[70001] = [1, 11] is out of bounds"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn strided_parts_are_made_contiguous() {
+        let values = Tensor::from([[1, 2], [3, 4]])
+            .t()
+            .unwrap()
+            .slice([0])
+            .unwrap(); // [1, 3]
+        let st = SparseTensor::new(idx(&[[0, 0], [1, 1]]), values, [2, 2]).unwrap();
+        assert!(st.values().is_contiguous());
+        assert_eq!(
+            st.to_dense().unwrap().to_vec::<i32>().unwrap(),
+            [1, 0, 0, 3]
+        );
+    }
+
+    #[test]
+    fn accessors() {
+        let st =
+            SparseTensor::new(idx(&[[0, 0], [1, 2]]), Tensor::from([1.5f64, 2.5]), [3, 3]).unwrap();
+        assert_eq!((st.nnz(), st.rank(), st.dtype()), (2, 2, DType::F64));
+        assert_eq!(st.device(), Device::Cpu);
+        assert_eq!(st.dense_shape().dims(), [3, 3]);
+        assert_eq!(st.indices().dims(), [2, 2]);
+        assert_eq!(st.values().to_vec::<f64>().unwrap(), [1.5, 2.5]);
+    }
+
+    #[test]
+    fn map_values_keeps_one_value_per_entry() {
+        let st = SparseTensor::new(idx(&[[0, 0], [1, 2]]), Tensor::from([1, 2]), [3, 3]).unwrap();
+        let e = st
+            .map_values(|v| v.reshape([1, 2]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("must have shape [2] (one per entry), got [1, 2]"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn rank_zero() {
+        let one = SparseTensor::new(
+            Tensor::zeros([1, 0], DType::I64).unwrap(),
+            Tensor::from([7i16]),
+            [],
+        )
+        .unwrap();
+        assert_eq!(one.to_dense().unwrap().to_scalar::<i16>().unwrap(), 7);
+        let none = SparseTensor::new(
+            Tensor::zeros([0, 0], DType::I64).unwrap(),
+            Tensor::zeros([0], DType::I16).unwrap(),
+            [],
+        )
+        .unwrap();
+        assert_eq!(
+            none.to_dense_with_default(&Tensor::scalar(3i16))
+                .unwrap()
+                .to_scalar::<i16>()
+                .unwrap(),
+            3
+        );
+        let two = SparseTensor::new(
+            Tensor::zeros([2, 0], DType::I64).unwrap(),
+            Tensor::from([1i16, 2]),
+            [],
+        )
+        .unwrap();
+        let e = two.to_dense().unwrap_err().to_string();
+        assert!(e.contains("indices[1] = [] repeats indices[0]"), "{e}");
+        assert!(!two.is_canonical() && one.is_canonical());
+        assert_eq!(
+            two.reduce_sum(&[], false)
+                .unwrap()
+                .to_scalar::<i16>()
+                .unwrap(),
+            3
+        );
+        assert_eq!(
+            two.add(&one).unwrap().values().to_vec::<i16>().unwrap(),
+            [10]
+        );
+        assert_eq!(one.transpose(&[]).unwrap().nnz(), 1);
+        assert_eq!(one.slice(&[], &[]).unwrap().nnz(), 1);
+        assert_eq!(
+            one.reshape(&[1, 1])
+                .unwrap()
+                .indices()
+                .to_vec::<i64>()
+                .unwrap(),
+            [0, 0]
+        );
+        assert!(one.fill_empty_rows(&Tensor::scalar(0i16)).is_err());
+        let (i, v, s) = one.numpy().unwrap();
+        assert_eq!(
+            (i.shape(), v.shape(), s.shape()),
+            (&[1, 0][..], &[1][..], &[0][..])
+        );
+        assert_eq!(
+            SparseTensor::from_dense(&Tensor::scalar(5u8))
+                .unwrap()
+                .nnz(),
+            1
+        );
+    }
+}

@@ -109,14 +109,54 @@ pub fn any_sparse_tensors() -> BoxedStrategy<SparseTensor> {
         .boxed()
 }
 
+/// Pairs of sparse tensors with one dense shape (rank in `ranks`) and
+/// dtype, small integer values as [`sparse_tensors_exact`], drawn
+/// independently: for binary ops such as [`SparseTensor::add`].
+///
+/// ```
+/// use proptest::strategy::{Strategy, ValueTree};
+/// use proptest::test_runner::TestRunner;
+/// use tensorbridge_core::DType;
+/// use tensorbridge_sparse::strategies::sparse_pairs;
+///
+/// let (a, b) = sparse_pairs(1..=3, DType::I32, 0.5).new_tree(&mut TestRunner::default()).unwrap().current();
+/// assert_eq!(a.dense_shape(), b.dense_shape());
+/// ```
+pub fn sparse_pairs(
+    ranks: RangeInclusive<usize>,
+    dtype: DType,
+    density: f64,
+) -> BoxedStrategy<(SparseTensor, SparseTensor)> {
+    proptest::collection::vec(0..=MAX_DIM, ranks)
+        .prop_flat_map(move |dims| {
+            (
+                of_shape(dims.clone(), dtype, density, true),
+                of_shape(dims, dtype, density, true),
+            )
+        })
+        .boxed()
+}
+
 fn build(
     ranks: RangeInclusive<usize>,
     dtype: DType,
     density: f64,
     exact: bool,
 ) -> BoxedStrategy<SparseTensor> {
-    let density = density.clamp(0.0, 1.0);
     proptest::collection::vec(0..=MAX_DIM, ranks)
+        .prop_flat_map(move |dims| of_shape(dims, dtype, density, exact))
+        .boxed()
+}
+
+/// Sparse tensors of dense shape `dims`.
+fn of_shape(
+    dims: Vec<usize>,
+    dtype: DType,
+    density: f64,
+    exact: bool,
+) -> BoxedStrategy<SparseTensor> {
+    let density = density.clamp(0.0, 1.0);
+    Just(dims)
         .prop_flat_map(move |dims| {
             let numel: usize = dims.iter().product();
             let mask = proptest::collection::vec(proptest::bool::weighted(density), numel);
