@@ -1,9 +1,13 @@
-//! Workloads W3 and W4 of BENCHMARKS.md measured on the core primitives they
-//! are built on, until the sparse and ragged crates land:
+//! Workloads W3 and W4 of BENCHMARKS.md, and the sparse rows W3b/W3c:
 //!
 //! - W3, sparse `to_dense` of [8192, 8192] with 1% sorted nnz, is
-//!   `Tensor::scatter_nd(indices, values, [8192, 8192], 0, ScatterMode::Error)`:
-//!   exactly what `SparseTensor::to_dense` will call.
+//!   `SparseTensor::to_dense` (built on core's
+//!   `Tensor::scatter_nd(.., ScatterMode::Error)`).
+//! - W3b, `SparseTensor::to_csr` of the same data, against sprs used
+//!   directly: `TriMat::to_csr` of the same triplets (the limit).
+//! - W3c, `sparse_dense_matmul` of the same data times a dense
+//!   [8192, 64], against sprs's own `&CsMat * &Array2` product (the limit;
+//!   sprs 0.11 uses the same ndarray 0.17).
 //! - W4, ragged `to_tensor(0)` of 1e6 rows of 0..=64 values, is
 //!   `values.pad_segments(row_splits, 64, 0)` ("workload"): one pass driven
 //!   by the row splits a ragged tensor holds. For comparison, the same
@@ -20,8 +24,8 @@ mod support;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use tensorbridge::ScatterMode;
 use tensorbridge::prelude::Tensor;
+use tensorbridge::sparse::{SparseTensor, sparse_dense_matmul, sprs};
 
 use support::{LIMIT, Lazy, WORKLOAD, large_group, warm_buffer};
 
@@ -83,7 +87,6 @@ fn sparse_input() -> SparseInput {
 /// through precomputed offsets.
 fn w3_sparse_to_dense(c: &mut Criterion) {
     let input = Lazy::new(sparse_input);
-    let zero = Tensor::scalar(0.0f32);
     let mut group = large_group(c, "W3", Some(DENSE * DENSE * 4));
     let mut dst = None;
     group.bench_function(LIMIT, |b| {
@@ -100,16 +103,74 @@ fn w3_sparse_to_dense(c: &mut Criterion) {
         });
     });
     group.bench_function(WORKLOAD, |b| {
+        let sparse = SparseTensor::new(
+            input.get().indices.clone(),
+            input.get().values.clone(),
+            [DENSE, DENSE],
+        )
+        .expect("W3 sparse tensor");
+        b.iter_with_large_drop(|| sparse.to_dense().expect("W3 to_dense"));
+    });
+    group.finish();
+}
+
+/// Columns of W3c's dense operand.
+const W3C_COLS: usize = 64;
+
+/// W3's data as a sprs triplet matrix (row, col, value in sorted order).
+fn triplets(input: &SparseInput) -> sprs::TriMat<f32> {
+    let values = input.values.to_vec::<f32>().expect("f32 values");
+    let rows = input.offsets.iter().map(|&o| o / DENSE).collect();
+    let cols = input.offsets.iter().map(|&o| o % DENSE).collect();
+    sprs::TriMat::from_triplets((DENSE, DENSE), rows, cols, values)
+}
+
+/// W3b: to_csr of W3's data; limit: sprs's own triplet-to-CSR conversion of
+/// the same triplets.
+fn w3b_sparse_to_csr(c: &mut Criterion) {
+    let input = Lazy::new(sparse_input);
+    let mut group = large_group(c, "W3b", None);
+    group.bench_function(LIMIT, |b| {
+        let tri = triplets(input.get());
+        b.iter_with_large_drop(|| tri.to_csr::<usize>());
+    });
+    group.bench_function(WORKLOAD, |b| {
         let input = input.get();
+        let sparse = SparseTensor::new(input.indices.clone(), input.values.clone(), [DENSE, DENSE])
+            .expect("W3b sparse tensor");
+        b.iter_with_large_drop(|| sparse.to_csr::<f32>().expect("W3b to_csr"));
+    });
+    group.finish();
+}
+
+/// W3c: sparse_dense_matmul of W3's data times a dense [8192, 64]; limit:
+/// sprs's `&CsMat * &Array2` on the same matrices.
+fn w3c_sparse_dense_matmul(c: &mut Criterion) {
+    let input = Lazy::new(sparse_input);
+    let dense = Lazy::new(|| {
+        let data: Vec<f32> = (0..DENSE * W3C_COLS)
+            .map(|i| (i % 17) as f32 - 8.0)
+            .collect();
+        Tensor::from_vec(data, [DENSE, W3C_COLS]).expect("W3c dense operand")
+    });
+    let mut group = large_group(c, "W3c", None);
+    group.bench_function(LIMIT, |b| {
+        let csr: sprs::CsMat<f32> = triplets(input.get()).to_csr();
+        let rhs = dense
+            .get()
+            .to_array::<f32>()
+            .expect("f32 array")
+            .into_dimensionality::<ndarray::Ix2>()
+            .expect("a matrix");
+        b.iter_with_large_drop(|| &csr * &rhs);
+    });
+    group.bench_function(WORKLOAD, |b| {
+        let input = input.get();
+        let sparse = SparseTensor::new(input.indices.clone(), input.values.clone(), [DENSE, DENSE])
+            .expect("W3c sparse tensor");
+        let rhs = dense.get();
         b.iter_with_large_drop(|| {
-            Tensor::scatter_nd(
-                &input.indices,
-                &input.values,
-                [DENSE, DENSE],
-                &zero,
-                ScatterMode::Error,
-            )
-            .expect("W3 scatter_nd")
+            sparse_dense_matmul(&sparse, rhs, false, false).expect("W3c sparse_dense_matmul")
         });
     });
     group.finish();
@@ -209,6 +270,6 @@ fn w4_ragged_to_tensor(c: &mut Criterion) {
 criterion_group!(
     name = index;
     config = Criterion::default();
-    targets = w3_sparse_to_dense, w4_ragged_to_tensor
+    targets = w3_sparse_to_dense, w3b_sparse_to_csr, w3c_sparse_dense_matmul, w4_ragged_to_tensor
 );
 criterion_main!(index);

@@ -103,6 +103,18 @@ pub(crate) const WORKLOADS: &[Workload] = &[
         Target::Ratio(2.5),
     ),
     cpu(
+        "W3b",
+        "sparse to_csr [8192,8192], 1% nnz, vs sprs TriMat::to_csr",
+        None,
+        Target::Ratio(1.0),
+    ),
+    cpu(
+        "W3c",
+        "sparse_dense_matmul [8192,8192] 1% x [8192,64], vs sprs CsMat * Array2",
+        None,
+        Target::Ratio(1.0),
+    ),
+    cpu(
         "W4",
         "ragged to_tensor(0), 1e6 rows 0..=64",
         Some(256_000_000),
@@ -216,8 +228,9 @@ mod tests {
         assert_eq!(
             ids,
             [
-                "W1a", "W1b", "W1c", "W2a", "W2b", "W2c", "W3", "W4", "W4b", "W5", "W6", "W7a",
-                "W7b", "W7c", "W8a", "W8b", "W8c", "W10", "G1", "G2", "G3", "G4", "G5", "G6",
+                "W1a", "W1b", "W1c", "W2a", "W2b", "W2c", "W3", "W3b", "W3c", "W4", "W4b", "W5",
+                "W6", "W7a", "W7b", "W7c", "W8a", "W8b", "W8c", "W10", "G1", "G2", "G3", "G4",
+                "G5", "G6",
             ]
         );
     }

@@ -80,16 +80,22 @@ impl SparseTensor {
         // CSC) and the minor one.
         let (major, minor, nmajor) = if csc { (1, 0, cols) } else { (0, 1, rows) };
         let key = |e: usize| (idx[2 * e + major], idx[2 * e + minor]);
-        let sorted = if csc {
-            (1..n).all(|e| key(e - 1) <= key(e))
+        // Strictly increasing keys (the common, canonical case) need neither
+        // a sort nor a look for repeats.
+        let strict = if csc {
+            (1..n).all(|e| key(e - 1) < key(e))
         } else {
-            rows_sorted(&idx, n, 2, false)
+            rows_sorted(&idx, n, 2, true)
         };
-        let perm = (!sorted).then(|| sort_by_rows(n, |a, b| key(a).cmp(&key(b))));
-        let at = |i: usize| perm.as_ref().map_or(i, |p| p[i]);
-        if (1..n).any(|i| key(at(i - 1)) == key(at(i))) {
-            let rep = first_repeat(&idx, n, 2).expect("two equal rows were seen");
-            return Err(repeat_error(op, &idx, 2, rep));
+        let mut perm = None;
+        if !strict {
+            let sorted = (1..n).all(|e| key(e - 1) <= key(e));
+            perm = (!sorted).then(|| sort_by_rows(n, |a, b| key(a).cmp(&key(b))));
+            let at = |i: usize| perm.as_ref().map_or(i, |p: &Vec<usize>| p[i]);
+            if (1..n).any(|i| key(at(i - 1)) == key(at(i))) {
+                let rep = first_repeat(&idx, n, 2).expect("two equal rows were seen");
+                return Err(repeat_error(op, &idx, 2, rep));
+            }
         }
         let mut indptr = zeroed_usize(nmajor + 1)?;
         for e in 0..n {

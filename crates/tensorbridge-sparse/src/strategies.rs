@@ -322,7 +322,12 @@ fn breaking(
         }
         BrokenRule::LengthMismatch => {
             values = Tensor::concat(
-                &[&values, &values.slice([tensorbridge_core::SliceArg::from(0..extra.min(n))]).expect("head")],
+                &[
+                    &values,
+                    &values
+                        .slice([tensorbridge_core::SliceArg::from(0..extra.min(n))])
+                        .expect("head"),
+                ],
                 0,
             )
             .expect("longer values");

@@ -20,6 +20,7 @@ fn main() -> Result<()> {
     batches_and_single_points()?;
     views_without_copies()?;
     dtypes_that_leave()?;
+    sparse_to_dense()?;
     Ok(())
 }
 
@@ -211,5 +212,26 @@ fn dtypes_that_leave() -> Result<()> {
     let z = Tensor::from([tensorbridge::Complex::new(1.0f64, -2.0)]);
     println!("{z}\ncast to float64: {}", z.cast(DType::F64).unwrap_err());
     println!("real part: {}", z.real()?);
+    Ok(())
+}
+
+/// `tf.sparse.SparseTensor(indices, values, dense_shape)`, printed, then
+/// `tf.sparse.to_dense(sparse_tensor).numpy()`.
+fn sparse_to_dense() -> Result<()> {
+    use tensorbridge::sparse::SparseTensor;
+
+    header(
+        "a sparse tensor and its dense array",
+        "01-model-output-to-numpy, example 3",
+    );
+    let indices = Tensor::new([[0i64, 0], [1, 2]])?;
+    let values = Tensor::new([1, 2])?;
+    let sparse_tensor = SparseTensor::new(indices, values, [3, 3])?;
+    let dense_numpy_array: ArrayD<i32> = sparse_tensor.to_dense()?.to_array()?;
+    println!("Sparse Tensor:\n{sparse_tensor}");
+    println!("Dense NumPy Array:\n{dense_numpy_array}");
+    // numpy() of the sparse tensor itself: its parts, nothing dense.
+    let (i, v, shape) = sparse_tensor.numpy()?;
+    println!("its parts: indices {i}, values {v}, dense_shape {shape}");
     Ok(())
 }
