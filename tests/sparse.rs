@@ -347,3 +347,99 @@ fn facade_numpy_of_a_structure() {
         (1, &[1, 2][..], DType::U16, 2)
     );
 }
+
+/// A deterministic generator for the large cases below.
+fn lcg(state: &mut u64) -> u64 {
+    *state = state
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    *state >> 33
+}
+
+/// Sizes that take the parallel paths (sorting, bounds, products), with
+/// entries in shuffled order and adjoint flags, against a naive product.
+#[test]
+fn large_shuffled_matmul_and_reorder() {
+    let (m, k, n) = (400usize, 200usize, 40usize);
+    let mut s = 7u64;
+    let mut cells: Vec<usize> = (0..m * k).filter(|_| lcg(&mut s) % 2 == 0).collect();
+    for i in (1..cells.len()).rev() {
+        let j = (lcg(&mut s) as usize) % (i + 1);
+        cells.swap(i, j);
+    }
+    let nnz = cells.len();
+    assert!(nnz * n >= 1 << 16 && nnz >= 1 << 15); // the parallel sort and product
+    let rows: Vec<i64> = cells
+        .iter()
+        .flat_map(|&c| [(c / k) as i64, (c % k) as i64])
+        .collect();
+    let vals: Vec<f64> = (0..nnz).map(|i| (i % 7) as f64 - 3.0).collect();
+    let a = SparseTensor::new(
+        Tensor::from_vec(rows, [nnz, 2]).unwrap(),
+        Tensor::from(vals.clone()),
+        [m, k],
+    )
+    .unwrap();
+    let mut dense_a = vec![0.0f64; m * k];
+    for (&c, &v) in cells.iter().zip(&vals) {
+        dense_a[c] = v;
+    }
+    let b: Vec<f64> = (0..k * n).map(|i| (i % 5) as f64 - 2.0).collect();
+    let bt = Tensor::from_vec(b.clone(), [k, n]).unwrap();
+    let mut expected = vec![0.0f64; m * n];
+    for i in 0..m {
+        for j in 0..n {
+            expected[i * n + j] = (0..k).map(|p| dense_a[i * k + p] * b[p * n + j]).sum();
+        }
+    }
+    assert_eq!(
+        sparse_dense_matmul(&a, &bt, false, false)
+            .unwrap()
+            .to_vec::<f64>()
+            .unwrap(),
+        expected
+    );
+    let canonical = a.reorder().unwrap();
+    assert!(canonical.is_canonical());
+    assert_eq!(
+        sparse_dense_matmul(&canonical, &bt, false, false)
+            .unwrap()
+            .to_vec::<f64>()
+            .unwrap(),
+        expected
+    );
+    // (aᵀ)ᵀ·b through adjoint_a on the transposed tensor, and b given as bᵀ.
+    let at = a.transpose(&[1, 0]).unwrap();
+    let btt = bt.t().unwrap().contiguous_copy().unwrap();
+    assert_eq!(
+        sparse_dense_matmul(&at, &btt, true, true)
+            .unwrap()
+            .to_vec::<f64>()
+            .unwrap(),
+        expected
+    );
+    // The dense forms agree, and the CSR matrix holds the sorted entries.
+    assert_eq!(a.to_dense().unwrap().to_vec::<f64>().unwrap(), dense_a);
+    let csr = a.to_csr::<f64>().unwrap();
+    let mut sorted = cells.clone();
+    sorted.sort();
+    let flat: Vec<usize> = csr.iter().map(|(_, (i, j))| i * k + j).collect();
+    assert_eq!(flat, sorted);
+}
+
+#[test]
+fn display_summarises_long_tensors() {
+    let n = 25;
+    let rows: Vec<i64> = (0..n as i64).collect();
+    let st = SparseTensor::new(
+        Tensor::from_vec(rows, [n, 1]).unwrap(),
+        Tensor::arange(0u8, 25, 1).unwrap(),
+        [n],
+    )
+    .unwrap();
+    assert_eq!(
+        st.to_string(),
+        "SparseTensor(indices=[[0], [1], [2], ..., [22], [23], [24]], values=[0, 1, 2, ..., 22, 23, 24], \
+         dense_shape=[25], dtype=uint8, device=cpu)"
+    );
+}

@@ -145,7 +145,12 @@ fn nonzeros<T: Element>(data: &[T], dims: &[usize]) -> Result<(Vec<i64>, Vec<T>)
     let zero = T::default();
     let n = data.iter().filter(|&&v| v != zero).count();
     let k = dims.len();
-    let mut indices = zeroed::<i64>(n * k)?;
+    let mut indices = zeroed::<i64>(crate::host::checked_mul(
+        "SparseTensor::from_dense",
+        n,
+        k,
+        "indices",
+    )?)?;
     let mut values = Vec::with_capacity(n);
     let mut row = 0;
     let mut index = vec![0i64; k];
