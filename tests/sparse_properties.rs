@@ -212,6 +212,10 @@ proptest! {
         typed!(st.dtype(), T => {
             let csr = st.to_csr::<T>().unwrap();
             let csc = st.to_csc::<T>().unwrap();
+            let moved = st.clone().into_csr::<T>().unwrap();
+            prop_assert_eq!(moved.indptr().raw_storage(), csr.indptr().raw_storage());
+            prop_assert_eq!(moved.indices(), csr.indices());
+            prop_assert!(same(moved.data(), csr.data()));
             // Every stored (row, col, value) of the matrices is an entry.
             let dims = st.dense_shape().dims().to_vec();
             let reference = naive(&st);

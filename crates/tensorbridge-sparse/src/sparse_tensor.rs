@@ -95,6 +95,22 @@ impl SparseTensor {
         }
     }
 
+    /// The three parts, `(indices, values, dense_shape)`, giving up the
+    /// sparse tensor (so a buffer held only by it can move on uncopied).
+    ///
+    /// ```
+    /// use tensorbridge_sparse::SparseTensor;
+    /// use tensorbridge_core::Tensor;
+    ///
+    /// let st = SparseTensor::new(Tensor::from([[2i64]]), Tensor::from([1.0f32]), [3])?;
+    /// let (indices, values, dense_shape) = st.into_parts();
+    /// assert_eq!((indices.dims(), values.dims(), dense_shape.dims()), (&[1, 1][..], &[1][..], &[3][..]));
+    /// # Ok::<(), tensorbridge_core::Error>(())
+    /// ```
+    pub fn into_parts(self) -> (Tensor, Tensor, Shape) {
+        (self.indices, self.values, self.dense_shape)
+    }
+
     /// The positions of the entries: int64 of shape `[nnz, rank]`.
     pub fn indices(&self) -> &Tensor {
         &self.indices

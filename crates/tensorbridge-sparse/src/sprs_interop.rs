@@ -125,6 +125,56 @@ impl SparseTensor {
         })
     }
 
+    /// As [`SparseTensor::to_csr`], consuming the sparse tensor: when the
+    /// entries are canonical and this is the only handle on the values'
+    /// buffer, that buffer becomes the matrix's data `Vec` without a copy.
+    ///
+    /// **Errors**: as [`SparseTensor::to_csr`].
+    ///
+    /// ```
+    /// use tensorbridge_sparse::SparseTensor;
+    /// use tensorbridge_core::Tensor;
+    ///
+    /// let values = vec![1.0f32, 2.0];
+    /// let ptr = values.as_ptr();
+    /// let st = SparseTensor::new(Tensor::from([[0i64, 1], [1, 0]]), Tensor::from_vec(values, [2])?, [2, 2])?;
+    /// let csr = st.into_csr::<f32>()?;
+    /// assert_eq!(csr.data().as_ptr(), ptr); // the same buffer
+    /// assert_eq!(csr.indices(), [1, 0]);
+    /// # Ok::<(), tensorbridge_core::Error>(())
+    /// ```
+    pub fn into_csr<T: Element>(self) -> Result<CsMat<T>> {
+        const OP: &str = "SparseTensor::into_csr";
+        check_matrix::<T>(OP, &self)?;
+        let n = self.nnz();
+        let rows = self.dense_shape().dims()[0];
+        let cols = self.dense_shape().dims()[1];
+        let (indptr, indices) = {
+            let idx = host_slice::<i64>(self.indices())?;
+            if !rows_sorted(&idx, n, 2, true) {
+                drop(idx);
+                return self.to_csr();
+            }
+            let mut indptr = zeroed_usize(rows + 1)?;
+            for e in 0..n {
+                indptr[idx[2 * e] as usize + 1] += 1;
+            }
+            for r in 0..rows {
+                indptr[r + 1] += indptr[r];
+            }
+            let indices: Vec<usize> = (0..n).map(|e| idx[2 * e + 1] as usize).collect();
+            (indptr, indices)
+        };
+        let (_, values, _) = self.into_parts();
+        let data = values.into_array::<T>()?.into_raw_vec_and_offset().0;
+        CsMat::try_new((rows, cols), indptr, indices, data).map_err(|(_, _, _, e)| {
+            Error::InvalidArgument {
+                op: OP,
+                what: format!("sprs refused the compressed structure: {e}"),
+            }
+        })
+    }
+
     /// This rank-2 sparse tensor as a sprs triplet (COO) matrix, entries in
     /// their stored order (repeats kept: a `TriMat` sums them when it is
     /// converted).
