@@ -362,7 +362,7 @@ fn lcg(state: &mut u64) -> u64 {
 fn large_shuffled_matmul_and_reorder() {
     let (m, k, n) = (400usize, 200usize, 40usize);
     let mut s = 7u64;
-    let mut cells: Vec<usize> = (0..m * k).filter(|_| lcg(&mut s) % 2 == 0).collect();
+    let mut cells: Vec<usize> = (0..m * k).filter(|_| lcg(&mut s) & 1 == 0).collect();
     for i in (1..cells.len()).rev() {
         let j = (lcg(&mut s) as usize) % (i + 1);
         cells.swap(i, j);
