@@ -521,5 +521,19 @@ mod tests {
                 .nnz(),
             1
         );
+        assert_eq!(
+            two.reorder().unwrap().values().to_vec::<i16>().unwrap(),
+            [1, 2]
+        );
+        let kept = two.retain(&Tensor::from([false, true])).unwrap();
+        assert_eq!(kept.to_dense().unwrap().to_scalar::<i16>().unwrap(), 2);
+        let sum = two.add_dense(&Tensor::scalar(10i16)).unwrap();
+        assert_eq!(sum.to_scalar::<i16>().unwrap(), 13);
+        assert_eq!(
+            one.to_string(),
+            "SparseTensor(indices=[[]], values=[7], dense_shape=[], dtype=int16, device=cpu)"
+        );
+        let mapped = one.map_values(|v| v.mul_scalar(2i16)).unwrap();
+        assert_eq!(mapped.to_dense().unwrap().to_scalar::<i16>().unwrap(), 14);
     }
 }
