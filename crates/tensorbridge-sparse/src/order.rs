@@ -46,7 +46,14 @@ pub(crate) fn sort_order(idx: &[i64], n: usize, k: usize) -> Option<Vec<usize>> 
     if rows_sorted(idx, n, k, false) {
         return None;
     }
-    Some(sort_by_rows(n, |a, b| cmp_rows(idx, k, a, b)))
+    // Fixed-width keys for the common ranks; rows of any rank otherwise.
+    Some(match k {
+        1 => sort_by_rows(n, |a, b| idx[a].cmp(&idx[b])),
+        2 => sort_by_rows(n, |a, b| {
+            (idx[2 * a], idx[2 * a + 1]).cmp(&(idx[2 * b], idx[2 * b + 1]))
+        }),
+        _ => sort_by_rows(n, |a, b| cmp_rows(idx, k, a, b)),
+    })
 }
 
 /// The stable permutation of `0..n` sorted by `cmp`.
