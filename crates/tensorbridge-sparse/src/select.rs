@@ -72,7 +72,7 @@ impl SparseTensor {
                 indices.extend((0..k).map(|d| row[d] - start[d] as i64));
             }
         }
-        self.with_rows(OP, kept, indices, out_dims)
+        self.with_rows(kept, indices, out_dims)
     }
 
     /// The entries where `mask` is true, in their order (`tf.sparse.retain`).
@@ -112,13 +112,12 @@ impl SparseTensor {
             kept.push(e as i64);
             indices.extend_from_slice(&idx[e * k..(e + 1) * k]);
         }
-        self.with_rows(OP, kept, indices, self.dense_shape().dims().to_vec())
+        self.with_rows(kept, indices, self.dense_shape().dims().to_vec())
     }
 
     /// The entries `kept` with new `indices` and dense shape `dims`.
     fn with_rows(
         &self,
-        _op: &'static str,
         kept: Vec<i64>,
         indices: Vec<i64>,
         dims: Vec<usize>,
