@@ -115,6 +115,32 @@ impl<T: fmt::Debug> fmt::Debug for Nested<T> {
     }
 }
 
+/// A deep copy, made without recursion.
+impl<T: Clone> Clone for Nested<T> {
+    fn clone(&self) -> Self {
+        enum Task<'a, T> {
+            Visit(&'a Nested<T>),
+            Build(usize),
+        }
+        let mut tasks = vec![Task::Visit(self)];
+        let mut done: Vec<Nested<T>> = Vec::new();
+        while let Some(task) = tasks.pop() {
+            match task {
+                Task::Visit(Nested::Scalar(x)) => done.push(Nested::Scalar(x.clone())),
+                Task::Visit(Nested::List(items)) => {
+                    tasks.push(Task::Build(items.len()));
+                    tasks.extend(items.iter().rev().map(Task::Visit));
+                }
+                Task::Build(n) => {
+                    let items = done.split_off(done.len() - n);
+                    done.push(Nested::List(items));
+                }
+            }
+        }
+        done.pop().expect("the walk builds exactly one root")
+    }
+}
+
 /// Structural equality, compared without recursion.
 impl<T: PartialEq> PartialEq for Nested<T> {
     fn eq(&self, other: &Self) -> bool {
@@ -585,7 +611,8 @@ mod tests {
         assert_eq!(rt.flat_values().to_vec::<i32>().unwrap(), [5]);
         let text = format!("{n:?}");
         assert_eq!(text.len(), 2 * (depth + 1) + 1);
-        assert!(n == n);
+        let copy = n.clone();
+        assert!(copy == n);
         let text = rt.to_string();
         assert_eq!(text.len(), "<tf.RaggedTensor >".len() + 2 * (depth + 1) + 1);
         assert!(text.starts_with("<tf.RaggedTensor [[[[") && text.contains("[5]]]]"));

@@ -29,13 +29,31 @@
 //! | feature    | default | what it adds |
 //! |------------|---------|--------------|
 //! | `parallel` | yes     | large copies, casts and fills run on all cores (rayon) |
-//! | `proptest` | no      | `strategies`: proptest strategies (arbitrary tensors, view chains, invalid arguments) for property tests |
+//! | `ragged`   | yes     | [`ragged`]: [`RaggedTensor`] (`tf.RaggedTensor`), the [`ragged!`] macro, padding to dense and `numpy()` as two dense arrays |
+//! | `proptest` | no      | `strategies`: proptest strategies (arbitrary tensors, view chains, invalid arguments) for property tests; with `ragged`, `ragged::strategies` (valid and invalid ragged tensors) |
 //!
-//! Sparse and ragged tensors, `.npy`/`.npz` files, the CUDA backend, graph
+//! ```
+//! # #[cfg(feature = "ragged")] {
+//! use tensorbridge::prelude::*;
+//!
+//! let rt = ragged![[1, 2, 3], [4, 5], [6]];               // tf.ragged.constant
+//! let padded = rt.to_tensor(&Tensor::scalar(0))?;         // [[1,2,3],[4,5,0],[6,0,0]]
+//! assert_eq!(padded.to_vec::<i32>()?, [1, 2, 3, 4, 5, 0, 6, 0, 0]);
+//! # }
+//! # Ok::<(), tensorbridge::Error>(())
+//! ```
+//!
+//! Sparse tensors, `.npy`/`.npz` files, the CUDA backend, graph
 //! mode and Python bindings arrive as their own crates and features; a
 //! feature appears here only once its crate has landed.
 
 pub use tensorbridge_core::*;
+
+/// Ragged tensors: [`ragged::RaggedTensor`], TensorFlow's `tf.RaggedTensor`.
+#[cfg(feature = "ragged")]
+pub use tensorbridge_ragged as ragged;
+#[cfg(feature = "ragged")]
+pub use tensorbridge_ragged::{RaggedTensor, ragged};
 
 /// The README's examples, compiled and run as doc tests so they stay true.
 #[cfg(doctest)]
@@ -47,4 +65,6 @@ pub mod prelude {
     pub use tensorbridge_core::{
         DType, Device, DynArray, Element, Error, Result, Shape, SliceArg, Tensor, ToNumpy,
     };
+    #[cfg(feature = "ragged")]
+    pub use tensorbridge_ragged::{RaggedTensor, ragged};
 }
