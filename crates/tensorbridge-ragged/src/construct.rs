@@ -138,8 +138,8 @@ impl RaggedTensor {
     /// let rt = RaggedTensor::from_value_rowids(values.clone(), ids.clone(), Some(5))?;
     /// assert_eq!(rt.to_string(), "<tf.RaggedTensor [[3, 1, 4, 1], [], [5, 9, 2], [6], []]>");
     /// assert_eq!(RaggedTensor::from_value_rowids(values.clone(), ids.clone(), None)?.nrows(), 4);
-    /// let err = RaggedTensor::from_value_rowids(values, ids, Some(3)).unwrap_err();
-    /// assert_eq!(err.to_string(), "from_value_rowids: value_rowids[7] = 3 is not < nrows = 3");
+    /// let err = RaggedTensor::from_value_rowids(values, ids, Some(2)).unwrap_err();
+    /// assert_eq!(err.to_string(), "from_value_rowids: value_rowids[4] = 2 is not < nrows = 2");
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn from_value_rowids(
@@ -185,9 +185,9 @@ impl RaggedTensor {
         let last = ids.last().map_or(0, |&id| id as u64 + 1);
         let nrows = match nrows {
             Some(n) => {
-                if let Some(k) = ids.len().checked_sub(1)
-                    && (ids[k] as u64) >= n as u64
-                {
+                // Ids are sorted: the first one past the rows is the first bad one.
+                let k = ids.partition_point(|&id| (id as u64) < n as u64);
+                if k < ids.len() {
                     return Err(invalid(
                         OP,
                         format!("value_rowids[{k}] = {} is not < nrows = {n}", ids[k]),
