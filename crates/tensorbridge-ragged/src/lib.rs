@@ -29,7 +29,7 @@
 //! ```
 //!
 //! Every constructor validates its input fully: malformed row splits,
-//! lengths or ids are an [`Error`](tensorbridge_core::Error) naming the
+//! lengths or ids are an [`Error`] naming the
 //! argument, the rule and the values, never a panic. Ragged tensors are
 //! compositions of core tensors and run through core's primitives
 //! ([`Tensor::pad_segments`](tensorbridge_core::Tensor::pad_segments),

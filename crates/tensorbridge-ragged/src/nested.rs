@@ -203,7 +203,7 @@ const TASK_BYTES: usize = 4 << 20;
 fn copy_rows<T: Element, R: AsRef<[T]> + Sync>(rows: &[R], splits: &[i64], dst: &mut [T]) {
     #[cfg(feature = "parallel")]
     {
-        let bytes = dst.len() * size_of::<T>();
+        let bytes = std::mem::size_of_val(dst);
         if bytes >= 2 * TASK_BYTES && rayon::current_num_threads() > 1 {
             use rayon::prelude::*;
             let tasks = bytes.div_ceil(TASK_BYTES);
@@ -588,10 +588,10 @@ mod tests {
     #[test]
     fn empty_lists_take_the_depth_of_the_rest() {
         let rt =
-            RaggedTensor::from_nested(&Nested::list([Nested::<f32>::list([]), Nested::list([])]))
+            RaggedTensor::from_nested(Nested::list([Nested::<f32>::list([]), Nested::list([])]))
                 .unwrap();
         assert_eq!((rt.ragged_rank(), rt.nrows(), rt.nvals()), (1, 2, 0));
-        let rt = RaggedTensor::from_nested(&Nested::list([
+        let rt = RaggedTensor::from_nested(Nested::list([
             Nested::list([]),
             Nested::list([Nested::list([s(7)]), Nested::list([])]),
         ]))

@@ -29,7 +29,7 @@
 //! | feature    | default | what it adds |
 //! |------------|---------|--------------|
 //! | `parallel` | yes     | large copies, casts and fills run on all cores (rayon) |
-//! | `ragged`   | yes     | [`ragged`]: [`RaggedTensor`] (`tf.RaggedTensor`), the [`ragged!`] macro, padding to dense and `numpy()` as two dense arrays |
+//! | `ragged`   | yes     | `ragged`: `RaggedTensor` (`tf.RaggedTensor`), the `ragged!` macro, padding to dense and `numpy()` as two dense arrays |
 //! | `proptest` | no      | `strategies`: proptest strategies (arbitrary tensors, view chains, invalid arguments) for property tests; with `ragged`, `ragged::strategies` (valid and invalid ragged tensors) |
 //!
 //! ```
