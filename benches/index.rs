@@ -9,13 +9,14 @@
 //!   [8192, 64], against sprs's own `&CsMat * &Array2` product (the limit;
 //!   sprs 0.11 uses the same ndarray 0.17).
 //! - W4, ragged `to_tensor(0)` of 1e6 rows of 0..=64 values, is
-//!   `values.pad_segments(row_splits, 64, 0)` ("workload"): one pass driven
-//!   by the row splits a ragged tensor holds. For comparison, the same
-//!   through `gather_with_padding` with the `[1e6, 64]` int64 index tensor
-//!   (`-1` for padding) already built ("gather_with_padding"), and with
-//!   that index tensor built inside the timing ("gather_with_index_build"):
-//!   the index tensor is twice the output's size, so that route moves
-//!   about three times the bytes.
+//!   `RaggedTensor::to_tensor(0)` ("workload"), which finds the bounding
+//!   width and runs `values.pad_segments(row_splits, 64, 0)`: one pass
+//!   driven by the row splits. For comparison, `pad_segments` alone
+//!   ("pad_segments"), and the same through `gather_with_padding` with the
+//!   `[1e6, 64]` int64 index tensor (`-1` for padding) already built
+//!   ("gather_with_padding"), and with that index tensor built inside the
+//!   timing ("gather_with_index_build"): the index tensor is twice the
+//!   output's size, so that route moves about three times the bytes.
 //!
 //! Run with `cargo xtask bench 'W3|W4'`.
 
@@ -25,6 +26,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use tensorbridge::prelude::Tensor;
+use tensorbridge::ragged::RaggedTensor;
 use tensorbridge::sparse::{SparseTensor, sparse_dense_matmul, sprs};
 
 use support::{LIMIT, Lazy, WORKLOAD, large_group, warm_buffer};
@@ -178,6 +180,7 @@ fn w3c_sparse_dense_matmul(c: &mut Criterion) {
 
 /// W4's input: flat values and row splits of 1e6 rows of 0..=64 values.
 struct RaggedInput {
+    ragged: RaggedTensor,
     values: Tensor,
     splits: Vec<usize>,
     row_splits: Tensor,
@@ -206,16 +209,20 @@ fn ragged_input() -> RaggedInput {
     }
     let n = *splits.last().expect("non-empty");
     let values: Vec<f32> = (0..n).map(|i| i as f32 + 1.0).collect();
+    let values = Tensor::from_vec(values, [n]).expect("W4 values");
+    let row_splits = Tensor::from(splits.iter().map(|&s| s as i64).collect::<Vec<_>>());
     RaggedInput {
-        values: Tensor::from_vec(values, [n]).expect("W4 values"),
+        ragged: RaggedTensor::from_row_splits(values.clone(), row_splits.clone())
+            .expect("W4 ragged tensor"),
+        values,
         indices: padded_indices(&splits),
-        row_splits: Tensor::from(splits.iter().map(|&s| s as i64).collect::<Vec<_>>()),
+        row_splits,
         splits,
     }
 }
 
-/// W4: ragged to_tensor(0) through pad_segments (and, for comparison,
-/// gather_with_padding); limit: one write pass over a warm output (each
+/// W4: ragged to_tensor(0) (and, for comparison, the pad_segments and
+/// gather_with_padding primitives alone); limit: one write pass over a warm output (each
 /// row's values, then zeros).
 fn w4_ragged_to_tensor(c: &mut Criterion) {
     let input = Lazy::new(ragged_input);
@@ -237,6 +244,10 @@ fn w4_ragged_to_tensor(c: &mut Criterion) {
         });
     });
     group.bench_function(WORKLOAD, |b| {
+        let input = input.get();
+        b.iter_with_large_drop(|| input.ragged.to_tensor(&zero).expect("W4 to_tensor"));
+    });
+    group.bench_function("pad_segments", |b| {
         let input = input.get();
         b.iter_with_large_drop(|| {
             input

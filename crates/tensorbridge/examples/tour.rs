@@ -21,6 +21,7 @@ fn main() -> Result<()> {
     views_without_copies()?;
     dtypes_that_leave()?;
     sparse_to_dense()?;
+    ragged_to_padded_and_numpy()?;
     Ok(())
 }
 
@@ -233,5 +234,30 @@ fn sparse_to_dense() -> Result<()> {
     // numpy() of the sparse tensor itself: its parts, nothing dense.
     let (i, v, shape) = sparse_tensor.numpy()?;
     println!("its parts: indices {i}, values {v}, dense_shape {shape}");
+    Ok(())
+}
+
+/// `tf.ragged.constant([[1, 2, 3], [4, 5], [6]])`, padded with
+/// `to_tensor(default_value=0)`, and its `numpy()` pair: flat values and row
+/// splits as two dense arrays instead of an object array.
+fn ragged_to_padded_and_numpy() -> Result<()> {
+    header(
+        "variable-length sequences: ragged, padded, numpy()",
+        "04-keras-batches-and-ragged, example 3",
+    );
+    let ragged_tensor = ragged![[1, 2, 3], [4, 5], [6]];
+    println!("{ragged_tensor}");
+    let dense_tensor = ragged_tensor.to_tensor(&Tensor::scalar(0))?;
+    let numpy_array = dense_tensor.to_array::<i32>()?;
+    println!(
+        "to_tensor(0): shape {:?}, dtype {}\n{numpy_array}",
+        numpy_array.shape(),
+        dense_tensor.dtype()
+    );
+    let (flat_values, nested_row_splits) = ragged_tensor.numpy()?;
+    println!(
+        "numpy(): flat_values {flat_values}, row_splits {}",
+        nested_row_splits[0]
+    );
     Ok(())
 }

@@ -30,14 +30,31 @@
 //! |------------|---------|--------------|
 //! | `parallel` | yes     | large copies, casts and fills run on all cores (rayon) |
 //! | `sparse`   | yes     | `sparse`: `SparseTensor` (`tf.sparse.SparseTensor`), dense and `sprs` conversions, sparse ops |
-//! | `proptest` | no      | `strategies`: proptest strategies (arbitrary tensors, view chains, invalid arguments) for property tests; with `sparse`, `sparse::strategies` (valid sparse tensors by rank, dtype and density, and invalid parts) |
+//! | `ragged`   | yes     | `ragged`: `RaggedTensor` (`tf.RaggedTensor`), the `ragged!` macro, padding to dense and `numpy()` as two dense arrays |
+//! | `proptest` | no      | `strategies`: proptest strategies (arbitrary tensors, view chains, invalid arguments) for property tests; with `sparse`, `sparse::strategies` (valid sparse tensors by rank, dtype and density, and invalid parts); with `ragged`, `ragged::strategies` (valid and invalid ragged tensors) |
 //!
-//! Sparse and ragged tensors, `.npy`/`.npz` files, the CUDA backend, graph
-//! mode and Python bindings arrive as their own crates and features; a
+//! ```
+//! # #[cfg(feature = "ragged")] {
+//! use tensorbridge::prelude::*;
+//!
+//! let rt = ragged![[1, 2, 3], [4, 5], [6]];               // tf.ragged.constant
+//! let padded = rt.to_tensor(&Tensor::scalar(0))?;         // [[1,2,3],[4,5,0],[6,0,0]]
+//! assert_eq!(padded.to_vec::<i32>()?, [1, 2, 3, 4, 5, 0, 6, 0, 0]);
+//! # }
+//! # Ok::<(), tensorbridge::Error>(())
+//! ```
+//!
+//! `.npy`/`.npz` files, the CUDA backend, graph mode and Python
+//! bindings arrive as their own crates and features; a
 //! feature appears here only once its crate has landed.
 
 pub use tensorbridge_core::*;
 
+/// Ragged tensors: [`ragged::RaggedTensor`], TensorFlow's `tf.RaggedTensor`.
+#[cfg(feature = "ragged")]
+pub use tensorbridge_ragged as ragged;
+#[cfg(feature = "ragged")]
+pub use tensorbridge_ragged::{RaggedTensor, ragged};
 /// Sparse tensors: [`SparseTensor`](sparse::SparseTensor), TensorFlow's
 /// `tf.sparse.SparseTensor`, with conversions to dense tensors and to
 /// [`sprs`](sparse::sprs) matrices (feature `sparse`, on by default).
@@ -63,6 +80,8 @@ pub mod prelude {
         DType, Device, DynArray, Element, Error, Result, Shape, SliceArg, Tensor, ToNumpy,
     };
 
+    #[cfg(feature = "ragged")]
+    pub use tensorbridge_ragged::{RaggedTensor, ragged};
     #[cfg(feature = "sparse")]
     pub use tensorbridge_sparse::SparseTensor;
 }

@@ -1,0 +1,106 @@
+//! [`RaggedTensor`]: flat values partitioned by nested row splits.
+
+use tensorbridge_core::Tensor;
+
+/// A tensor with one or more ragged dimensions, like `tf.RaggedTensor`.
+///
+/// It is `flat_values` (a dense tensor of shape `[nvals, ...inner]`, any
+/// dtype) and `ragged_rank` levels of row splits (`int64`, rank 1,
+/// outermost first). Level `j` splits its rows into rows of level `j + 1`;
+/// the innermost level splits the flat values. Row `i` of a level is
+/// `splits[i]..splits[i + 1]`.
+///
+/// Like a [`Tensor`], a `RaggedTensor` is cheap to clone (its parts are
+/// handles) and immutable; every constructor checks the splits, so a value
+/// of this type is always well formed.
+///
+/// ```
+/// use tensorbridge_core::Tensor;
+/// use tensorbridge_ragged::RaggedTensor;
+///
+/// // tf.RaggedTensor.from_row_splits(values=[3, 1, 4, 1, 5, 9, 2, 6],
+/// //                                 row_splits=[0, 4, 4, 7, 8, 8])
+/// let rt = RaggedTensor::from_row_splits(
+///     Tensor::from([3, 1, 4, 1, 5, 9, 2, 6]),
+///     Tensor::from([0i64, 4, 4, 7, 8, 8]),
+/// )?;
+/// assert_eq!(rt.to_string(), "<tf.RaggedTensor [[3, 1, 4, 1], [], [5, 9, 2], [6], []]>");
+/// assert_eq!(rt.nrows(), 5);
+/// assert_eq!(rt.bounding_shape()?, [5, 4]);
+/// # Ok::<(), tensorbridge_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct RaggedTensor {
+    /// The values, `[nvals, ...inner]`.
+    pub(crate) flat_values: Tensor,
+    /// The row splits, outermost first: each int64, rank 1, contiguous,
+    /// validated against the level below.
+    pub(crate) splits: Vec<Tensor>,
+}
+
+/// What [`RaggedTensor::values`] and [`RaggedTensor::row`] return: a dense
+/// tensor when no ragged dimension is left, a ragged tensor otherwise.
+///
+/// ```
+/// use tensorbridge_ragged::{ragged, RaggedValues};
+///
+/// let rt = ragged![[[1, 2], [3]], [[4]]];
+/// let RaggedValues::Ragged(inner) = rt.values() else { unreachable!() };
+/// assert_eq!(inner.to_string(), "<tf.RaggedTensor [[1, 2], [3], [4]]>");
+/// assert_eq!(inner.values().into_tensor()?.to_vec::<i32>()?, [1, 2, 3, 4]);
+/// # Ok::<(), tensorbridge_core::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub enum RaggedValues {
+    /// No ragged dimension is left: a dense tensor.
+    Tensor(Tensor),
+    /// At least one ragged dimension is left.
+    Ragged(RaggedTensor),
+}
+
+impl RaggedValues {
+    /// The dense tensor.
+    ///
+    /// **Errors**: [`Error::InvalidArgument`](tensorbridge_core::Error::InvalidArgument)
+    /// when the value is still ragged (naming its shape).
+    pub fn into_tensor(self) -> tensorbridge_core::Result<Tensor> {
+        match self {
+            RaggedValues::Tensor(t) => Ok(t),
+            RaggedValues::Ragged(r) => Err(tensorbridge_core::Error::InvalidArgument {
+                op: "RaggedValues::into_tensor",
+                what: format!(
+                    "the value is a ragged tensor of shape {}, not a dense tensor; use into_ragged",
+                    r.shape_string()
+                ),
+            }),
+        }
+    }
+
+    /// The ragged tensor.
+    ///
+    /// **Errors**: [`Error::InvalidArgument`](tensorbridge_core::Error::InvalidArgument)
+    /// when the value is dense.
+    pub fn into_ragged(self) -> tensorbridge_core::Result<RaggedTensor> {
+        match self {
+            RaggedValues::Ragged(r) => Ok(r),
+            RaggedValues::Tensor(t) => Err(tensorbridge_core::Error::InvalidArgument {
+                op: "RaggedValues::into_ragged",
+                what: format!(
+                    "the value is a dense tensor of shape {}, not a ragged tensor; use into_tensor",
+                    t.shape()
+                ),
+            }),
+        }
+    }
+}
+
+impl RaggedTensor {
+    /// A ragged tensor from parts already validated.
+    pub(crate) fn from_parts(flat_values: Tensor, splits: Vec<Tensor>) -> RaggedTensor {
+        debug_assert!(!splits.is_empty());
+        RaggedTensor {
+            flat_values,
+            splits,
+        }
+    }
+}
