@@ -185,7 +185,7 @@ fn splits_of<C>(rows: &[C], len: impl Fn(&C) -> usize) -> Result<Vec<i64>> {
 /// The leaf rows flattened into one buffer (one allocation of the checked
 /// total, filled on all cores when large) and their splits.
 fn flatten_rows<T: Element, R: AsRef<[T]> + Sync>(rows: &[R]) -> Result<RaggedTensor> {
-    let splits = splits_of(rows, |r| r.as_ref().len())?;
+    let splits = leaf_splits(rows)?;
     let total = splits[rows.len()] as usize;
     let mut values = alloc_vec::<T>(total)?;
     copy_rows(rows, &splits, &mut values);
@@ -193,6 +193,52 @@ fn flatten_rows<T: Element, R: AsRef<[T]> + Sync>(rows: &[R]) -> Result<RaggedTe
         Tensor::from(values),
         vec![Tensor::from(splits)],
     ))
+}
+
+/// The splits of the leaf rows: [`splits_of`], computed on all cores for
+/// many rows (a sum per block of rows, then each block's running sums from
+/// its offset).
+fn leaf_splits<T: Element, R: AsRef<[T]> + Sync>(rows: &[R]) -> Result<Vec<i64>> {
+    #[cfg(feature = "parallel")]
+    if rows.len() >= 1 << 16 && rayon::current_num_threads() > 1 {
+        use rayon::prelude::*;
+        let block = rows.len().div_ceil(4 * rayon::current_num_threads());
+        let sums: Vec<Option<usize>> = rows
+            .par_chunks(block)
+            .map(|b| {
+                b.iter()
+                    .try_fold(0usize, |a, r| a.checked_add(r.as_ref().len()))
+            })
+            .collect();
+        let mut offsets = Vec::with_capacity(sums.len());
+        let mut total = 0usize;
+        for (i, s) in sums.iter().enumerate() {
+            offsets.push(total);
+            total = s
+                .and_then(|s| total.checked_add(s))
+                .filter(|&t| i64::try_from(t).is_ok())
+                .ok_or_else(|| {
+                    invalid(
+                        OP,
+                        format!("the lengths of the lists overflow in items {}..", i * block),
+                    )
+                })?;
+        }
+        let mut out = alloc_vec::<i64>(rows.len() + 1)?;
+        out[1..]
+            .par_chunks_mut(block)
+            .zip(rows.par_chunks(block))
+            .zip(offsets.par_iter())
+            .for_each(|((out, rows), &offset)| {
+                let mut acc = offset as i64;
+                for (o, r) in out.iter_mut().zip(rows) {
+                    acc += r.as_ref().len() as i64;
+                    *o = acc;
+                }
+            });
+        return Ok(out);
+    }
+    splits_of(rows, |r| r.as_ref().len())
 }
 
 /// Bytes of output per parallel copy task.
