@@ -36,7 +36,7 @@
 //! [`Tensor::gather_with_padding`](tensorbridge_core::Tensor::gather_with_padding),
 //! `concat`, `index_select`), so they never look at the device themselves.
 //!
-//! With the feature `sparse`, [`RaggedTensor::to_sparse`] gives the
+//! With the feature `sparse`, `RaggedTensor::to_sparse` gives the
 //! `tensorbridge_sparse::SparseTensor` of the bounding shape
 //! (`rt.to_sparse()`).
 //!
