@@ -524,3 +524,90 @@ fn other_rules() {
     assert!(err(deep.to_nested_vec::<i32>()).contains("use to_nested"));
     assert!(err(rt.to_nested_vec::<f32>()).contains("expected dtype float32, found int32"));
 }
+
+/// `tf.ragged.constant([[1, 2], [], [3]]).to_sparse()`: indices
+/// `[[0, 0], [0, 1], [2, 0]]`, values `[1, 2, 3]`, dense_shape `[3, 2]`;
+/// densified, `[[1, 2], [0, 0], [3, 0]]`.
+#[test]
+fn to_sparse_of_rows_with_an_empty_one() {
+    for_each_device(|device| {
+        let rt = RaggedTensor::from_row_splits(
+            Tensor::from_vec(vec![1, 2, 3], [3]).unwrap(),
+            Tensor::from([0i64, 2, 2, 3]),
+        )
+        .unwrap();
+        let st = rt.to_sparse().unwrap();
+        assert_eq!(st.device(), device);
+        assert_eq!(
+            st.indices().to_array::<i64>().unwrap(),
+            arr2(&[[0i64, 0], [0, 1], [2, 0]]).into_dyn()
+        );
+        assert_eq!(st.values().to_vec::<i32>().unwrap(), [1, 2, 3]);
+        assert_eq!(st.dense_shape().dims(), [3, 2]);
+        assert!(st.is_canonical());
+        assert_eq!(
+            st.to_dense().unwrap().to_array::<i32>().unwrap(),
+            arr2(&[[1, 2], [0, 0], [3, 0]]).into_dyn()
+        );
+    });
+}
+
+/// Ragged rank 2 with inner dims: `[[[[1, 2]], [[3, 4], [5, 6]]], [[]]]`
+/// (values of shape [3, 2]; bounding shape [2, 2, 2, 2]).
+#[test]
+fn to_sparse_of_ragged_rank_two_with_inner_dims() {
+    let rt = RaggedTensor::from_nested_row_splits(
+        Tensor::from([[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0]]),
+        vec![Tensor::from([0i64, 2, 3]), Tensor::from([0i64, 1, 3, 3])],
+    )
+    .unwrap();
+    let st = rt.to_sparse().unwrap();
+    assert_eq!(st.dense_shape().dims(), [2, 2, 2, 2]);
+    #[rustfmt::skip]
+    let want = [
+        [0i64, 0, 0, 0], [0, 0, 0, 1],
+        [0, 1, 0, 0], [0, 1, 0, 1],
+        [0, 1, 1, 0], [0, 1, 1, 1],
+    ];
+    assert_eq!(
+        st.indices().to_array::<i64>().unwrap(),
+        arr2(&want).into_dyn()
+    );
+    assert_eq!(
+        st.values().to_vec::<f32>().unwrap(),
+        [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    );
+    assert!(st.is_canonical());
+}
+
+/// A tensor large enough for the indices to be written on all cores:
+/// about 450 000 values in rows of 0 to 6 values, each of inner dim 2
+/// (2.7 million index entries); every index row checked against the row
+/// lengths.
+#[test]
+fn to_sparse_of_a_large_tensor() {
+    let lengths: Vec<i64> = (0..150_000).map(|r| r % 7).collect();
+    let nvals: i64 = lengths.iter().sum();
+    let values = Tensor::arange(0i64, 2 * nvals, 1)
+        .unwrap()
+        .reshape([nvals as usize, 2])
+        .unwrap();
+    let rt = RaggedTensor::from_row_lengths(values, Tensor::from(lengths.clone())).unwrap();
+    let st = rt.to_sparse().unwrap();
+    assert_eq!(st.dense_shape().dims(), [150_000, 6, 2]);
+    let idx = st.indices().to_vec::<i64>().unwrap();
+    let mut want = Vec::with_capacity(idx.len());
+    for (r, &len) in lengths.iter().enumerate() {
+        for j in 0..len {
+            for c in 0..2 {
+                want.extend([r as i64, j, c]);
+            }
+        }
+    }
+    assert_eq!(idx.len(), 3 * 2 * nvals as usize);
+    assert!(idx == want, "the index rows differ from the row lengths'");
+    assert_eq!(
+        st.values().to_vec::<i64>().unwrap(),
+        (0..2 * nvals).collect::<Vec<_>>()
+    );
+}

@@ -2,9 +2,10 @@
 //! `to_tensor` with and without shapes (padding and cutting every dim),
 //! `from_tensor` ∘ `to_tensor` round trips, every constructor agreeing with
 //! the others, rows, lists and `numpy()` matching the data the tensor was
-//! built from, `concat` — over ragged rank 1–3, inner dims, empty rows and
-//! all-empty tensors, for every dtype — and invalid inputs of every kind
-//! answered with `Err`, never a panic.
+//! built from, `concat`, `to_sparse` (canonical, the naive entries, and
+//! densifying to `to_tensor(0)`) — over ragged rank 1–3, inner dims, empty
+//! rows and all-empty tensors, for every dtype — and invalid inputs of every
+//! kind answered with `Err`, never a panic.
 
 use proptest::prelude::*;
 use tensorbridge::prelude::*;
@@ -80,6 +81,58 @@ fn naive_dense<T: Element>(
         .iter()
         .map(|idx| naive_at(spec, idx, default, out_inner))
         .collect()
+}
+
+/// Where the element at `idx` (one index per dim of the bounding shape)
+/// comes from: its position in `spec.values`, or `None` for a position no
+/// value fills.
+fn naive_entry<T>(spec: &RaggedSpec<T>, idx: &[usize]) -> Option<usize> {
+    let k = spec.nested_row_splits.len();
+    let mut row = idx[0];
+    for (level, &i) in spec.nested_row_splits.iter().zip(&idx[1..=k]) {
+        let (start, end) = (level[row] as usize, level[row + 1] as usize);
+        if i >= end - start {
+            return None;
+        }
+        row = start + i;
+    }
+    let mut pos = row;
+    for (&i, &d) in idx[k + 1..].iter().zip(&spec.inner_dims) {
+        pos = pos * d + i;
+    }
+    Some(pos)
+}
+
+/// `to_sparse` holds exactly the filled positions of the bounding shape,
+/// in C order (so canonical), with their values, and densifies to
+/// `to_tensor` with a zero default.
+fn check_to_sparse<T: Element>(spec: &RaggedSpec<T>) -> std::result::Result<(), TestCaseError> {
+    let rt = spec.tensor();
+    let bounding = naive_bounding(spec);
+    let st = rt.to_sparse().unwrap();
+    prop_assert!(st.is_canonical());
+    prop_assert_eq!(st.dense_shape().dims(), &bounding[..]);
+    prop_assert_eq!(st.dtype(), T::DTYPE);
+    let (mut want_idx, mut want_vals) = (Vec::new(), Vec::new());
+    for idx in indices(&bounding) {
+        if let Some(p) = naive_entry(spec, &idx) {
+            want_idx.extend(idx.iter().map(|&i| i as i64));
+            want_vals.push(spec.values[p]);
+        }
+    }
+    prop_assert_eq!(want_vals.len(), spec.values.len());
+    prop_assert_eq!(st.indices().dims(), &[want_vals.len(), bounding.len()][..]);
+    prop_assert_eq!(st.indices().to_vec::<i64>().unwrap(), want_idx);
+    prop_assert!(same(&st.values().to_vec::<T>().unwrap(), &want_vals));
+    let zero = Tensor::zeros(Shape::scalar(), T::DTYPE).unwrap();
+    let dense = st.to_dense().unwrap();
+    let padded = rt.to_tensor(&zero).unwrap();
+    prop_assert_eq!(dense.dims(), padded.dims());
+    prop_assert!(same(
+        &dense.to_vec::<T>().unwrap(),
+        &padded.to_vec::<T>().unwrap()
+    ));
+    Ok(())
 }
 
 fn parts(rt: &RaggedTensor) -> (Vec<Vec<i64>>, Vec<usize>) {
@@ -175,6 +228,11 @@ macro_rules! every_dtype {
                 #[test]
                 fn parts_rows_and_numpy_match_the_data(spec in ragged_specs_of::<$t>()) {
                     check_parts(&spec)?;
+                }
+
+                #[test]
+                fn to_sparse_densifies_to_to_tensor(spec in ragged_specs_of::<$t>()) {
+                    check_to_sparse(&spec)?;
                 }
             }
         }

@@ -36,8 +36,13 @@
 //! [`Tensor::gather_with_padding`](tensorbridge_core::Tensor::gather_with_padding),
 //! `concat`, `index_select`), so they never look at the device themselves.
 //!
+//! With the feature `sparse`, `RaggedTensor::to_sparse` gives the
+//! `tensorbridge_sparse::SparseTensor` of the bounding shape
+//! (`rt.to_sparse()`).
+//!
 //! Most users reach this crate through the `tensorbridge` facade
-//! (`tensorbridge::ragged`, feature `ragged`).
+//! (`tensorbridge::ragged`, feature `ragged`; `to_sparse` is there when the
+//! facade's `sparse` feature is on too).
 
 mod accessors;
 mod concat;
@@ -52,6 +57,8 @@ mod ragged_tensor;
 mod splits;
 #[cfg(feature = "proptest")]
 pub mod strategies;
+#[cfg(feature = "sparse")]
+mod to_sparse;
 mod to_tensor;
 
 pub use convert::NestedArray;

@@ -421,9 +421,11 @@ pub fn invalid_inputs() -> impl Strategy<Value = InvalidRagged> {
                 )
             }
             14 => {
-                // An outer level that does not end at the inner level's rows.
+                // An outer level that does not end at the rows of the level
+                // below it (the spec's outermost level, not its innermost).
                 let mut levels = spec.splits_tensors();
-                levels.insert(0, Tensor::from([0i64, (s.len() - 1) as i64 + small]));
+                let outer_rows = (spec.nested_row_splits[0].len() - 1) as i64;
+                levels.insert(0, Tensor::from([0i64, outer_rows + small]));
                 call(
                     RaggedCall::FromNestedRowSplits {
                         values: values.clone(),

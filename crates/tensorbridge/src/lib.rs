@@ -30,7 +30,7 @@
 //! |------------|---------|--------------|
 //! | `parallel` | yes     | large copies, casts and fills run on all cores (rayon) |
 //! | `sparse`   | yes     | `sparse`: `SparseTensor` (`tf.sparse.SparseTensor`), dense and `sprs` conversions, sparse ops |
-//! | `ragged`   | yes     | `ragged`: `RaggedTensor` (`tf.RaggedTensor`), the `ragged!` macro, padding to dense and `numpy()` as two dense arrays |
+//! | `ragged`   | yes     | `ragged`: `RaggedTensor` (`tf.RaggedTensor`), the `ragged!` macro, padding to dense and `numpy()` as two dense arrays; with `sparse` too, `RaggedTensor::to_sparse` |
 //! | `proptest` | no      | `strategies`: proptest strategies (arbitrary tensors, view chains, invalid arguments) for property tests; with `sparse`, `sparse::strategies` (valid sparse tensors by rank, dtype and density, and invalid parts); with `ragged`, `ragged::strategies` (valid and invalid ragged tensors) |
 //!
 //! ```
@@ -40,6 +40,12 @@
 //! let rt = ragged![[1, 2, 3], [4, 5], [6]];               // tf.ragged.constant
 //! let padded = rt.to_tensor(&Tensor::scalar(0))?;         // [[1,2,3],[4,5,0],[6,0,0]]
 //! assert_eq!(padded.to_vec::<i32>()?, [1, 2, 3, 4, 5, 0, 6, 0, 0]);
+//! # }
+//! # #[cfg(all(feature = "ragged", feature = "sparse"))] {
+//! # use tensorbridge::prelude::*;
+//! let st = ragged![[1, 2], [], [3]].to_sparse()?;         // rt.to_sparse()
+//! assert_eq!(st.indices().to_vec::<i64>()?, [0, 0, 0, 1, 2, 0]);
+//! assert_eq!(st.dense_shape().dims(), [3, 2]);
 //! # }
 //! # Ok::<(), tensorbridge::Error>(())
 //! ```
