@@ -105,7 +105,7 @@ fn type_code(d: DType) -> &'static str {
 pub(crate) fn parse_descr(s: &str) -> Result<Descr, String> {
     let refuse = |what: &str| {
         Err(format!(
-            "descr {s:?} is {what}, which tensorbridge does not read"
+            "descr '{s}' is {what}, which tensorbridge does not read"
         ))
     };
     let (order, body) = match s.chars().next() {
@@ -117,7 +117,7 @@ pub(crate) fn parse_descr(s: &str) -> Result<Descr, String> {
     };
     if s.is_empty() || body.is_empty() {
         return Err(format!(
-            "descr {s:?} is empty; expected a dtype string such as '<f4'"
+            "descr '{s}' is empty; expected a dtype string such as '<f4'"
         ));
     }
     let kind = body.as_bytes()[0];
@@ -134,14 +134,14 @@ pub(crate) fn parse_descr(s: &str) -> Result<Descr, String> {
         digits.parse::<usize>().ok()
     } else {
         return Err(format!(
-            "descr {s:?} is not a NumPy dtype string (size {digits:?})"
+            "descr '{s}' is not a NumPy dtype string (size {digits:?})"
         ));
     };
     let explicit_order = !matches!(s.as_bytes()[0], b'|') && order.is_some();
     let plain = |d: DType| -> Result<Descr, String> {
         if d.size_in_bytes() > 1 && !explicit_order {
             return Err(format!(
-                "descr {s:?} has no byte order; multi-byte dtypes need '<' or '>'"
+                "descr '{s}' has no byte order; multi-byte dtypes need '<' or '>'"
             ));
         }
         Ok(Descr::Plain(d, order.unwrap_or(ByteOrder::NATIVE)))
@@ -167,7 +167,7 @@ pub(crate) fn parse_descr(s: &str) -> Result<Descr, String> {
         (b'U', Some(n)) if n > 0 => {
             if !explicit_order {
                 return Err(format!(
-                    "descr {s:?} has no byte order; unicode strings need '<' or '>'"
+                    "descr '{s}' has no byte order; unicode strings need '<' or '>'"
                 ));
             }
             Ok(Descr::Unicode(n, order.unwrap_or(ByteOrder::NATIVE)))
@@ -175,9 +175,9 @@ pub(crate) fn parse_descr(s: &str) -> Result<Descr, String> {
         (b'S' | b'a' | b'U', _) => refuse("a string dtype"),
         (b'V', _) => refuse("a raw void (structured or opaque) dtype"),
         (b'b' | b'u' | b'i' | b'f' | b'c', _) => Err(format!(
-            "descr {s:?} has a size NumPy does not have for its kind"
+            "descr '{s}' has a size NumPy does not have for its kind"
         )),
-        _ => Err(format!("descr {s:?} is not a dtype tensorbridge knows")),
+        _ => Err(format!("descr '{s}' is not a dtype tensorbridge knows")),
     }
 }
 
@@ -224,7 +224,7 @@ mod tests {
         let e = |s| parse_descr(s).unwrap_err();
         assert_eq!(
             e("|O"),
-            "descr \"|O\" is a Python object array (it needs unpickling), which tensorbridge does not read"
+            "descr '|O' is a Python object array (it needs unpickling), which tensorbridge does not read"
         );
         assert!(e("<M8[ns]").contains("datetime64"));
         assert!(e("<m8[s]").contains("timedelta64"));

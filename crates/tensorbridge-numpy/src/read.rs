@@ -20,7 +20,7 @@ use crate::header::{Header, Preamble, parse_header, parse_header_len, parse_magi
 
 /// Without a known length, the data buffer starts at this many bytes and
 /// doubles as the stream delivers.
-const FIRST_CHUNK_BYTES: usize = 1 << 20;
+const FIRST_CHUNK_BYTES: usize = 64 << 10;
 
 /// Reads one array from a `.npy` stream, leaving the stream right after its
 /// data (so several arrays saved one after another read back in turn, as

@@ -28,14 +28,21 @@
 //!
 //! | feature    | default | what it adds |
 //! |------------|---------|--------------|
+//! | `numpy`    | yes     | [`numpy`]: `.npy`/`.npz` files read and written as NumPy does, memory-mapped loads, SciPy sparse archives |
 //! | `parallel` | yes     | large copies, casts and fills run on all cores (rayon) |
 //! | `proptest` | no      | `strategies`: proptest strategies (arbitrary tensors, view chains, invalid arguments) for property tests |
 //!
-//! Sparse and ragged tensors, `.npy`/`.npz` files, the CUDA backend, graph
+//! Sparse and ragged tensors, the CUDA backend, graph
 //! mode and Python bindings arrive as their own crates and features; a
 //! feature appears here only once its crate has landed.
 
 pub use tensorbridge_core::*;
+
+/// `.npy`/`.npz` files and SciPy sparse archives (feature `numpy`, on by
+/// default): `tensorbridge::numpy::save_npy(path, &t)`,
+/// `tensorbridge::numpy::load_npz(path)`, ...
+#[cfg(feature = "numpy")]
+pub use tensorbridge_numpy as numpy;
 
 /// The README's examples, compiled and run as doc tests so they stay true.
 #[cfg(doctest)]
