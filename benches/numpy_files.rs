@@ -16,7 +16,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use tensorbridge::numpy::{load_npy, load_npy_mmap, save_npy};
 use tensorbridge::prelude::Tensor;
 
-use support::{LIMIT, Lazy, MIB, WORKLOAD, f32_data, f32_len, large_group, small_group, warm_buffer};
+use support::{
+    LIMIT, Lazy, MIB, WORKLOAD, f32_data, f32_len, large_group, small_group, warm_buffer,
+};
 
 /// 256 MiB of f32 as 8192 × 8192.
 const SHAPE: [usize; 2] = [8192, 8192];

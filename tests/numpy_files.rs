@@ -371,7 +371,7 @@ fn mmap_reads_in_place_and_refuses_what_it_cannot_map() {
     odd.extend_from_slice(&((d.len() + 1) as u16).to_le_bytes());
     odd.extend_from_slice(d.as_bytes());
     odd.push(b'\n');
-    let aligned = odd.len() % 8 == 0;
+    let aligned = odd.len().is_multiple_of(8);
     odd.extend_from_slice(&2.0f64.to_le_bytes());
     let p = dir.join("odd.npy");
     std::fs::write(&p, &odd).unwrap();

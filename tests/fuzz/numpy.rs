@@ -64,7 +64,18 @@ impl Rng {
 }
 
 const INTERESTING: [u64; 12] = [
-    0, 1, 0x7f, 0x80, 0xff, 0xffff, 0x1_0000, 10_000, 0x7fff_ffff, 0xffff_ffff, u64::MAX, 1 << 40,
+    0,
+    1,
+    0x7f,
+    0x80,
+    0xff,
+    0xffff,
+    0x1_0000,
+    10_000,
+    0x7fff_ffff,
+    0xffff_ffff,
+    u64::MAX,
+    1 << 40,
 ];
 
 fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>, pool: &[Vec<u8>]) {
@@ -167,7 +178,10 @@ fn main() {
         // The 16 MiB-inflating bomb is exercised by the corpus test; its
         // compressed form stays in the pool.
         .collect();
-    println!("fuzzing read_npy and NpzReader for {seconds} s, seed {seed}, {} corpus files", pool.len());
+    println!(
+        "fuzzing read_npy and NpzReader for {seconds} s, seed {seed}, {} corpus files",
+        pool.len()
+    );
     std::panic::set_hook(Box::new(|_| {}));
     let mut rng = Rng(seed.max(1));
     let deadline = Instant::now() + Duration::from_secs(seconds);

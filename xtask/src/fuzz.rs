@@ -54,7 +54,9 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     if status.success() {
         Ok(())
     } else {
-        Err(format!("the fuzzer found a failing input ({status}); see target/fuzz-failures/"))
+        Err(format!(
+            "the fuzzer found a failing input ({status}); see target/fuzz-failures/"
+        ))
     }
 }
 

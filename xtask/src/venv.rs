@@ -41,7 +41,9 @@ pub(crate) fn ensure() -> Result<()> {
     if !python().exists() {
         let base = std::env::var("TENSORBRIDGE_BASE_PYTHON").unwrap_or_else(|_| "python3".into());
         run(
-            Command::new(&base).args(["-m", "venv", ".venv"]).current_dir(&root),
+            Command::new(&base)
+                .args(["-m", "venv", ".venv"])
+                .current_dir(&root),
             &format!(
                 "`{base} -m venv .venv` (install Python 3 with its venv module, e.g. \
                  `apt-get install python3-venv`, or point TENSORBRIDGE_BASE_PYTHON at an interpreter)"
@@ -50,7 +52,14 @@ pub(crate) fn ensure() -> Result<()> {
     }
     run(
         Command::new(python())
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+            ])
             .arg(root.join("tests/python/requirements.txt"))
             .current_dir(&root),
         "pip install of numpy, scipy, ml_dtypes into .venv (pip must reach PyPI)",

@@ -34,6 +34,13 @@ unsafe impl<T: Sync> Send for ForeignSlice<T> {}
 // SAFETY: as above: `&ForeignSlice` only gives out `&[T]`.
 unsafe impl<T: Sync> Sync for ForeignSlice<T> {}
 
+// The owner is only held to keep the bytes alive: it is never called after
+// construction, so no state of it can be observed half-updated after a panic.
+// The bytes themselves are immutable. (Without these, `Tensor` would lose
+// `UnwindSafe`/`RefUnwindSafe` because of the `dyn` owner.)
+impl<T: std::panic::RefUnwindSafe> std::panic::UnwindSafe for ForeignSlice<T> {}
+impl<T: std::panic::RefUnwindSafe> std::panic::RefUnwindSafe for ForeignSlice<T> {}
+
 impl<T> ForeignSlice<T> {
     /// The elements.
     #[inline]
@@ -242,6 +249,13 @@ mod tests {
         let owner: ForeignOwner = Arc::new(vec![0u8; 10]);
         let e = Tensor::from_host_bytes(owner, 0, DType::F64, [usize::MAX, 2]).unwrap_err();
         assert!(matches!(e, Error::ShapeOverflow { .. }), "{e}");
+    }
+
+    #[test]
+    fn tensors_stay_unwind_safe_and_thread_safe() {
+        fn check<T: Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
+        check::<Tensor>();
+        check::<ForeignSlice<f32>>();
     }
 
     #[test]

@@ -267,7 +267,7 @@ impl Value {
         match self {
             Value::Str(s) => format!("the string {s:?}"),
             Value::Int(n) => format!("the int {n}"),
-            Value::Bool(b) => format!("{}", if *b { "True" } else { "False" }),
+            Value::Bool(b) => (if *b { "True" } else { "False" }).to_owned(),
             other => other.kind().to_owned(),
         }
     }

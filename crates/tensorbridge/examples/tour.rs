@@ -223,29 +223,60 @@ fn npy_and_npz_files() -> Result<()> {
         ScipySparse, load_npy, load_npy_as, load_npy_mmap, load_npz, load_scipy_sparse_npz,
         save_npy, save_npz_compressed, save_scipy_sparse_npz,
     };
-    header(".npy and .npz files NumPy and SciPy load", "np.save / np.savez / scipy.sparse.save_npz");
+    header(
+        ".npy and .npz files NumPy and SciPy load",
+        "np.save / np.savez / scipy.sparse.save_npz",
+    );
     let dir = std::env::temp_dir().join(format!("tensorbridge-tour-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| Error::Io { context: format!("creating {}", dir.display()), source: e })?;
+    std::fs::create_dir_all(&dir).map_err(|e| Error::Io {
+        context: format!("creating {}", dir.display()),
+        source: e,
+    })?;
     let logits = Tensor::from([[2.0f32, -1.0, 0.5], [0.1, 0.2, 3.0]]);
     let classes = Tensor::from([0i64, 2]);
     save_npy(dir.join("logits.npy"), &logits.t()?)?; // a view, written in C order
-    println!("logits.T from logits.npy:\n{}", load_npy(dir.join("logits.npy"))?);
+    println!(
+        "logits.T from logits.npy:\n{}",
+        load_npy(dir.join("logits.npy"))?
+    );
     let mapped = load_npy_mmap(dir.join("logits.npy"))?;
     println!("memory-mapped, zero-copy view: {}", mapped.view::<f32>()?);
     let weights = Tensor::from([0.1f32, 1.0, 2.71]).cast(DType::BF16)?;
-    save_npz_compressed(dir.join("outputs.npz"), &[("logits", &logits), ("classes", &classes)])?;
+    save_npz_compressed(
+        dir.join("outputs.npz"),
+        &[("logits", &logits), ("classes", &classes)],
+    )?;
     for (name, t) in load_npz(dir.join("outputs.npz"))? {
         println!("outputs.npz[{name:?}] = {t}");
     }
     save_npy(dir.join("weights.npy"), &weights)?; // '<V2', as NumPy writes ml_dtypes.bfloat16
-    println!("bf16 needs asking for: {}", load_npy(dir.join("weights.npy")).unwrap_err());
-    println!("load_npy_as(BF16): {}", load_npy_as(dir.join("weights.npy"), DType::BF16)?);
+    println!(
+        "bf16 needs asking for: {}",
+        load_npy(dir.join("weights.npy")).unwrap_err()
+    );
+    println!(
+        "load_npy_as(BF16): {}",
+        load_npy_as(dir.join("weights.npy"), DType::BF16)?
+    );
     // [[1, 0, 2], [0, 0, 3]] as scipy.sparse.csr_matrix.
-    let csr = ScipySparse::csr([2, 3], Tensor::from([1.0f64, 2.0, 3.0]), Tensor::from([0i32, 2, 2]), Tensor::from([0i32, 2, 3]))?;
+    let csr = ScipySparse::csr(
+        [2, 3],
+        Tensor::from([1.0f64, 2.0, 3.0]),
+        Tensor::from([0i32, 2, 2]),
+        Tensor::from([0i32, 2, 3]),
+    )?;
     save_scipy_sparse_npz(dir.join("csr.npz"), &csr, true)?;
     let back = load_scipy_sparse_npz(dir.join("csr.npz"))?;
-    println!("csr.npz: shape {:?}, data {}, indices {}", back.shape(), back.data(), back.indices().map(ToString::to_string).unwrap_or_default());
+    println!(
+        "csr.npz: shape {:?}, data {}, indices {}",
+        back.shape(),
+        back.data(),
+        back.indices().map(ToString::to_string).unwrap_or_default()
+    );
     drop(mapped);
-    std::fs::remove_dir_all(&dir).map_err(|e| Error::Io { context: format!("removing {}", dir.display()), source: e })?;
+    std::fs::remove_dir_all(&dir).map_err(|e| Error::Io {
+        context: format!("removing {}", dir.display()),
+        source: e,
+    })?;
     Ok(())
 }
