@@ -27,7 +27,9 @@ pub(crate) fn write_atomic(
         let file = w
             .into_inner()
             .map_err(|e| io_err(format!("writing '{}'", tmp_path.display()), e.into_error()))?;
-        file.sync_all()
+        // fdatasync: the data and what is needed to read it back (the size),
+        // without the timestamps a full fsync would also write.
+        file.sync_data()
             .map_err(|e| io_err(format!("syncing '{}'", tmp_path.display()), e))?;
         drop(file);
         fs::rename(&tmp_path, path).map_err(|e| {

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use tensorbridge_core::{Result, Tensor, s};
+use tensorbridge_core::{Device, Result, Tensor, s};
 
 use crate::atomic::write_atomic;
 use crate::descr::Descr;
@@ -50,19 +50,36 @@ pub(crate) fn write_npy_to<W: Write + ?Sized>(w: &mut W, t: &Tensor, dst: &str) 
     if t.numel() == 0 {
         return Ok(());
     }
-    if t.is_contiguous() {
+    if t.is_contiguous() && t.device() == Device::Cpu {
         return write_elements(w, t, dst);
     }
-    let row_bytes = (t.numel() / t.dims()[0]).saturating_mul(t.dtype().size_in_bytes());
+    // Views (and device tensors) go through bounded host copies of whole
+    // rows of the first axis.
+    let rows = t.dims().first().copied().unwrap_or(1);
+    let row_bytes = (t.numel() / rows).saturating_mul(t.dtype().size_in_bytes());
     let rows_per_block = (BLOCK_BYTES / row_bytes.max(1)).max(1);
     let mut start = 0;
-    while start < t.dims()[0] {
-        let end = t.dims()[0].min(start + rows_per_block);
-        let block = t.slice(s![start..end])?.contiguous_copy()?;
-        write_elements(w, &block, dst)?;
+    while start < rows {
+        let end = rows.min(start + rows_per_block);
+        let block = if t.rank() == 0 {
+            t.clone()
+        } else {
+            t.slice(s![start..end])?
+        };
+        write_block(w, &block, dst)?;
         start = end;
     }
     Ok(())
+}
+
+/// The elements of a (small) tensor copied to the host in C order.
+fn write_block<W: Write + ?Sized>(w: &mut W, t: &Tensor, dst: &str) -> Result<()> {
+    let io = |e| io_err(format!("writing {dst}"), e);
+    with_pod_dtype!(t.dtype(), T => {
+        w.write_all(bytemuck::cast_slice(&t.to_vec::<T>()?)).map_err(io)
+    }, bool => {
+        w.write_all(bytemuck::cast_slice::<bool, u8>(&t.to_vec::<bool>()?)).map_err(io)
+    })
 }
 
 /// The elements of a contiguous tensor, in one write.
