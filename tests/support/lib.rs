@@ -4,6 +4,8 @@
 
 use std::fmt::Debug;
 
+pub mod npy_corpus;
+
 use tensorbridge::strategies::ViewOp;
 use tensorbridge::{Device, SliceArg};
 

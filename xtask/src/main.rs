@@ -4,11 +4,15 @@
 //! - `cargo xtask test` runs every check CI runs, cheapest first.
 //! - `cargo xtask bench [FILTER] [--json PATH]` runs the criterion benches
 //!   and reports each workload of BENCHMARKS.md against its target.
+//! - `cargo xtask fuzz [--seconds N] [--seed S]` runs the `.npy`/`.npz`
+//!   readers' mutation fuzzer.
 //!
 //! The alias lives in `.cargo/config.toml`.
 
 mod bench;
+mod fuzz;
 mod test;
+mod venv;
 mod workloads;
 
 use std::path::{Path, PathBuf};
@@ -24,13 +28,19 @@ usage: cargo xtask <command>
 
 commands:
   test                        run every check CI runs, cheapest first:
-                              fmt, clippy, facade feature builds, tests,
-                              benches in test mode, the tour example, docs
+                              fmt, clippy, facade feature builds, the
+                              Python venv (numpy, scipy, ml_dtypes), tests
+                              (NumPy/SciPy interop included), benches in
+                              test mode, the tour example, docs
   bench [FILTER] [--json PATH]
                               run the criterion benches (only the groups
                               matching FILTER, a regex, when given) and
                               print each workload of BENCHMARKS.md against
                               its target; --json also writes the rows to PATH
+  fuzz [--seconds N] [--seed S]
+                              fuzz read_npy and the npz reader for N seconds
+                              (default 60): mutated valid and malformed
+                              files, checking no panic and bounded memory
   help                        print this message
 ";
 
@@ -47,6 +57,7 @@ fn main() -> ExitCode {
         }
         "test" => test::run(rest),
         "bench" => bench::run(rest),
+        "fuzz" => fuzz::run(rest),
         other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
     };
     match result {

@@ -3,14 +3,35 @@
 
 use std::time::{Duration, Instant};
 
-use crate::{Result, cargo, describe, human_duration};
+use crate::{Result, cargo, describe, human_duration, venv};
 
-/// One cargo invocation of a step.
+/// What an invocation runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Program {
+    /// `cargo` with the arguments.
+    Cargo,
+    /// Creates (or reuses) the Python venv of the NumPy/SciPy interop suite.
+    PythonVenv,
+}
+
+/// One invocation of a step.
 struct Invocation {
+    /// What runs.
+    program: Program,
     /// Environment variables set for it.
     env: &'static [(&'static str, &'static str)],
     /// Arguments after `cargo`.
     args: &'static [&'static str],
+}
+
+impl Invocation {
+    /// The command line as it reads in messages.
+    fn line(&self) -> String {
+        match self.program {
+            Program::Cargo => describe(self.env, self.args),
+            Program::PythonVenv => venv::DESCRIPTION.to_owned(),
+        }
+    }
 }
 
 /// A named check made of one or more cargo invocations.
@@ -23,7 +44,11 @@ struct Step {
 
 /// Shorthand for an invocation without extra environment.
 const fn cargo_args(args: &'static [&'static str]) -> Invocation {
-    Invocation { env: &[], args }
+    Invocation {
+        program: Program::Cargo,
+        env: &[],
+        args,
+    }
 }
 
 /// The steps, cheapest first, so a failure shows up as early as it can.
@@ -52,8 +77,20 @@ const STEPS: &[Step] = &[
         ],
     },
     Step {
-        title: "tests (unit, integration, property, doc)",
-        invocations: &[cargo_args(&["test", "--workspace"])],
+        title: "Python venv (numpy, scipy, ml_dtypes) for the interop suite",
+        invocations: &[Invocation {
+            program: Program::PythonVenv,
+            env: &[],
+            args: &[],
+        }],
+    },
+    Step {
+        title: "tests (unit, integration, property, doc; NumPy/SciPy interop required)",
+        invocations: &[Invocation {
+            program: Program::Cargo,
+            env: &[("TENSORBRIDGE_EXPECT_PYTHON", "1")],
+            args: &["test", "--workspace"],
+        }],
     },
     Step {
         title: "benches in test mode",
@@ -77,6 +114,7 @@ const STEPS: &[Step] = &[
     Step {
         title: "docs, warnings denied",
         invocations: &[Invocation {
+            program: Program::Cargo,
             env: &[("RUSTDOCFLAGS", "-D warnings")],
             args: &["doc", "--workspace", "--no-deps"],
         }],
@@ -97,9 +135,23 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         let number = index + 1;
         let step_started = Instant::now();
         for invocation in step.invocations {
-            let line = describe(invocation.env, invocation.args);
+            let line = invocation.line();
             println!("\n==> [{number}/{total}] {}: {line}", step.title);
-            let status = cargo(invocation.args)
+            if invocation.program == Program::PythonVenv {
+                venv::ensure().map_err(|e| {
+                    format!(
+                        "step {number}/{total} ({}) FAILED after {}: {e}",
+                        step.title,
+                        human_duration(step_started.elapsed()),
+                    )
+                })?;
+                continue;
+            }
+            let mut command = cargo(invocation.args);
+            // The interop suite finds the venv's interpreter here (set for
+            // every cargo step; only the tests read it).
+            command.env("TENSORBRIDGE_PYTHON", venv::python());
+            let status = command
                 .envs(invocation.env.iter().copied())
                 .status()
                 .map_err(|e| {
@@ -145,7 +197,7 @@ mod tests {
         let lines: Vec<String> = STEPS
             .iter()
             .flat_map(|step| step.invocations)
-            .map(|invocation| describe(invocation.env, invocation.args))
+            .map(Invocation::line)
             .collect();
         assert_eq!(
             lines,
@@ -154,7 +206,8 @@ mod tests {
                 "cargo clippy --workspace --all-targets --all-features -- -D warnings",
                 "cargo build -p tensorbridge --no-default-features",
                 "cargo build -p tensorbridge --all-features",
-                "cargo test --workspace",
+                "python3 -m venv .venv && .venv/bin/python -m pip install -r tests/python/requirements.txt",
+                "TENSORBRIDGE_EXPECT_PYTHON=1 cargo test --workspace",
                 "cargo test -p tensorbridge-benches --benches",
                 "cargo run -p tensorbridge --example tour",
                 "RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps",

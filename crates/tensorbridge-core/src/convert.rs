@@ -83,7 +83,11 @@ impl Tensor {
         let numel = self.numel();
         match self.try_into_unique_storage() {
             Ok((Storage::Cpu(storage), _)) => {
-                let mut data = T::from_storage(storage).expect("dtype was checked above");
+                // A foreign buffer (a memory map, ...) is copied here: only a
+                // `Vec` tensorbridge allocated can move into the array.
+                let mut data = T::from_storage(storage)
+                    .expect("dtype was checked above")
+                    .into_vec()?;
                 data.truncate(numel);
                 Ok(standard_array(&dims, data))
             }

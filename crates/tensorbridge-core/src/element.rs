@@ -7,7 +7,7 @@ use ndarray::{ArrayD, ArrayViewD};
 use num_complex::Complex;
 
 use crate::cast::Repr;
-use crate::storage::CpuStorage;
+use crate::storage::{CpuStorage, ForeignSlice, HostBuffer};
 use crate::{DType, DynArray};
 
 /// A Rust type a tensor can hold: `bool`, the integers, [`half::f16`],
@@ -35,7 +35,8 @@ pub(crate) mod private {
     pub trait Sealed: Sized {
         fn storage_slice(s: &CpuStorage) -> Option<&[Self]>;
         fn into_storage(v: Vec<Self>) -> CpuStorage;
-        fn from_storage(s: CpuStorage) -> Result<Vec<Self>, CpuStorage>;
+        fn from_storage(s: CpuStorage) -> Result<HostBuffer<Self>, CpuStorage>;
+        fn from_foreign(f: ForeignSlice<Self>) -> CpuStorage;
         fn into_dyn(a: ArrayD<Self>) -> DynArray;
         fn from_dyn(a: DynArray) -> Result<ArrayD<Self>, DynArray>;
         fn view_dyn(a: &DynArray) -> Option<ArrayViewD<'_, Self>>;
@@ -63,10 +64,14 @@ macro_rules! impl_element {
             }
             #[inline]
             fn into_storage(v: Vec<Self>) -> CpuStorage {
-                CpuStorage::$variant(v)
+                CpuStorage::$variant(HostBuffer::Owned(v))
             }
             #[inline]
-            fn from_storage(s: CpuStorage) -> Result<Vec<Self>, CpuStorage> {
+            fn from_foreign(f: ForeignSlice<Self>) -> CpuStorage {
+                CpuStorage::$variant(HostBuffer::Foreign(f))
+            }
+            #[inline]
+            fn from_storage(s: CpuStorage) -> Result<HostBuffer<Self>, CpuStorage> {
                 match s {
                     CpuStorage::$variant(v) => Ok(v),
                     other => Err(other),

@@ -3,33 +3,84 @@
 use half::{bf16, f16};
 use num_complex::Complex;
 
+pub(crate) use crate::foreign::ForeignSlice;
 use crate::{DType, Device};
 
-/// A host buffer: a plain `Vec` of the element type, so it can move into an
-/// ndarray array without a copy.
+/// A host buffer of one element type: usually a plain `Vec` of it, so it can
+/// move into an ndarray array without a copy; or read-only bytes owned by
+/// something else (a memory-mapped file, later a DLPack or NumPy buffer),
+/// kept alive by their owner and read in place.
+///
+/// `pub` only so the sealed `Element` plumbing can name it; the module is
+/// private, so no user can.
+#[derive(Debug, Clone)]
+pub enum HostBuffer<T> {
+    /// A buffer tensorbridge allocated and owns.
+    Owned(Vec<T>),
+    /// Bytes owned by someone else, read in place.
+    Foreign(ForeignSlice<T>),
+}
+
+impl<T> std::ops::Deref for HostBuffer<T> {
+    type Target = [T];
+
+    #[inline]
+    fn deref(&self) -> &[T] {
+        match self {
+            HostBuffer::Owned(v) => v,
+            HostBuffer::Foreign(f) => f.as_slice(),
+        }
+    }
+}
+
+impl<T: PartialEq> PartialEq for HostBuffer<T> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl<T> From<Vec<T>> for HostBuffer<T> {
+    #[inline]
+    fn from(v: Vec<T>) -> Self {
+        HostBuffer::Owned(v)
+    }
+}
+
+impl<T: crate::Element> HostBuffer<T> {
+    /// The elements as an owned `Vec`: the buffer itself when it is owned, a
+    /// copy of a foreign buffer otherwise.
+    pub(crate) fn into_vec(self) -> crate::Result<Vec<T>> {
+        match self {
+            HostBuffer::Owned(v) => Ok(v),
+            HostBuffer::Foreign(f) => crate::copy::copy_slice(f.as_slice()),
+        }
+    }
+}
+
+/// A host buffer: one typed [`HostBuffer`] per dtype.
 ///
 /// `pub` only so the sealed `Element` plumbing can name it; the module is
 /// private, so no user can.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CpuStorage {
-    Bool(Vec<bool>),
-    U8(Vec<u8>),
-    U16(Vec<u16>),
-    U32(Vec<u32>),
-    U64(Vec<u64>),
-    I8(Vec<i8>),
-    I16(Vec<i16>),
-    I32(Vec<i32>),
-    I64(Vec<i64>),
-    F16(Vec<f16>),
-    BF16(Vec<bf16>),
-    F32(Vec<f32>),
-    F64(Vec<f64>),
-    C64(Vec<Complex<f32>>),
-    C128(Vec<Complex<f64>>),
+    Bool(HostBuffer<bool>),
+    U8(HostBuffer<u8>),
+    U16(HostBuffer<u16>),
+    U32(HostBuffer<u32>),
+    U64(HostBuffer<u64>),
+    I8(HostBuffer<i8>),
+    I16(HostBuffer<i16>),
+    I32(HostBuffer<i32>),
+    I64(HostBuffer<i64>),
+    F16(HostBuffer<f16>),
+    BF16(HostBuffer<bf16>),
+    F32(HostBuffer<f32>),
+    F64(HostBuffer<f64>),
+    C64(HostBuffer<Complex<f32>>),
+    C128(HostBuffer<Complex<f64>>),
 }
 
-/// Runs `$body` with `$v` bound to the typed `Vec` inside a [`CpuStorage`]
+/// Runs `$body` with `$v` bound to the typed [`HostBuffer`] inside a [`CpuStorage`]
 /// (by value, reference or mutable reference, as `$storage` is given).
 macro_rules! map_cpu_storage {
     ($storage:expr, $v:ident => $body:expr) => {

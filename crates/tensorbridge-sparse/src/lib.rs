@@ -36,6 +36,8 @@ mod display;
 mod fill_empty_rows;
 mod host;
 mod matmul;
+#[cfg(feature = "numpy")]
+mod npz;
 mod num;
 mod numpy;
 mod order;
@@ -49,6 +51,8 @@ pub mod strategies;
 mod transpose;
 
 pub use matmul::sparse_dense_matmul;
+#[cfg(feature = "numpy")]
+pub use npz::{load_sparse_npz, save_sparse_npz};
 pub use sparse_tensor::SparseTensor;
 pub use sprs;
 pub use tensorbridge_core::{Error, Result};

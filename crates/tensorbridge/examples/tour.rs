@@ -2,8 +2,8 @@
 //! tensorbridge, printing each tensor and the array it became.
 //!
 //! Run it with `cargo run --release --example tour`. Each scenario names the
-//! article it comes from (`shared/scenarios/`). Sparse and ragged tensors,
-//! the CUDA backend and graph mode join the tour as their crates land.
+//! article it comes from (`shared/scenarios/`). The CUDA backend and graph
+//! mode join the tour as they land.
 
 use std::collections::BTreeMap;
 
@@ -22,6 +22,7 @@ fn main() -> Result<()> {
     dtypes_that_leave()?;
     sparse_to_dense()?;
     ragged_to_padded_and_numpy()?;
+    npy_and_npz_files()?;
     Ok(())
 }
 
@@ -259,5 +260,81 @@ fn ragged_to_padded_and_numpy() -> Result<()> {
         "numpy(): flat_values {flat_values}, row_splits {}",
         nested_row_splits[0]
     );
+    Ok(())
+}
+
+/// `np.save` / `np.savez` / `np.load` of the scenarios' tensors: model
+/// outputs, a bf16 tensor, a transposed view, the sparse tensor as SciPy's
+/// `save_npz` writes it and the ragged tensor as two arrays, saved in a temporary directory and loaded back.
+fn npy_and_npz_files() -> Result<()> {
+    use tensorbridge::numpy::{
+        ScipySparseFormat, load_npy, load_npy_as, load_npy_mmap, load_npz, load_sparse_npz,
+        save_npy, save_npz_compressed, save_sparse_npz,
+    };
+    use tensorbridge::sparse::SparseTensor;
+    header(
+        ".npy and .npz files NumPy and SciPy load",
+        "np.save / np.savez / scipy.sparse.save_npz",
+    );
+    let dir = std::env::temp_dir().join(format!("tensorbridge-tour-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| Error::Io {
+        context: format!("creating {}", dir.display()),
+        source: e,
+    })?;
+    let logits = Tensor::from([[2.0f32, -1.0, 0.5], [0.1, 0.2, 3.0]]);
+    let classes = Tensor::from([0i64, 2]);
+    save_npy(dir.join("logits.npy"), &logits.t()?)?; // a view, written in C order
+    println!(
+        "logits.T from logits.npy:\n{}",
+        load_npy(dir.join("logits.npy"))?
+    );
+    let mapped = load_npy_mmap(dir.join("logits.npy"))?;
+    println!("memory-mapped, zero-copy view: {}", mapped.view::<f32>()?);
+    let weights = Tensor::from([0.1f32, 1.0, 2.71]).cast(DType::BF16)?;
+    save_npz_compressed(
+        dir.join("outputs.npz"),
+        &[("logits", &logits), ("classes", &classes)],
+    )?;
+    for (name, t) in load_npz(dir.join("outputs.npz"))? {
+        println!("outputs.npz[{name:?}] = {t}");
+    }
+    save_npy(dir.join("weights.npy"), &weights)?; // '<V2', as NumPy writes ml_dtypes.bfloat16
+    println!(
+        "bf16 needs asking for: {}",
+        load_npy(dir.join("weights.npy")).unwrap_err()
+    );
+    println!(
+        "load_npy_as(BF16): {}",
+        load_npy_as(dir.join("weights.npy"), DType::BF16)?
+    );
+    // The scenario's sparse tensor as scipy.sparse.save_npz writes a CSR matrix.
+    let sparse_tensor = SparseTensor::new(
+        Tensor::from([[0i64, 0], [1, 2]]),
+        Tensor::from([1, 2]),
+        [3, 3],
+    )?;
+    save_sparse_npz(
+        dir.join("sparse.npz"),
+        &sparse_tensor,
+        ScipySparseFormat::Csr,
+    )?;
+    let back = load_sparse_npz(dir.join("sparse.npz"))?;
+    println!("sparse.npz (scipy.sparse.load_npz reads it):\n{back}");
+    // The scenario's ragged tensor as its two dense arrays, no object array.
+    let ragged_tensor = ragged![[1, 2, 3], [4, 5], [6]];
+    let flat_values = ragged_tensor.flat_values();
+    let row_splits = ragged_tensor.row_splits();
+    save_npz_compressed(
+        dir.join("ragged.npz"),
+        &[("flat_values", flat_values), ("row_splits", row_splits)],
+    )?;
+    let parts = load_npz(dir.join("ragged.npz"))?;
+    let rebuilt = RaggedTensor::from_row_splits(parts[0].1.clone(), parts[1].1.clone())?;
+    println!("ragged.npz rebuilt: {rebuilt}");
+    drop(mapped);
+    std::fs::remove_dir_all(&dir).map_err(|e| Error::Io {
+        context: format!("removing {}", dir.display()),
+        source: e,
+    })?;
     Ok(())
 }

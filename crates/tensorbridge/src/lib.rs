@@ -28,6 +28,7 @@
 //!
 //! | feature    | default | what it adds |
 //! |------------|---------|--------------|
+//! | `numpy`    | yes     | [`numpy`]: `.npy`/`.npz` files read and written as NumPy does, memory-mapped loads, SciPy sparse archives |
 //! | `parallel` | yes     | large copies, casts and fills run on all cores (rayon) |
 //! | `sparse`   | yes     | `sparse`: `SparseTensor` (`tf.sparse.SparseTensor`), dense and `sprs` conversions, sparse ops |
 //! | `ragged`   | yes     | `ragged`: `RaggedTensor` (`tf.RaggedTensor`), the `ragged!` macro, padding to dense and `numpy()` as two dense arrays; with `sparse` too, `RaggedTensor::to_sparse` |
@@ -50,8 +51,8 @@
 //! # Ok::<(), tensorbridge::Error>(())
 //! ```
 //!
-//! `.npy`/`.npz` files, the CUDA backend, graph mode and Python
-//! bindings arrive as their own crates and features; a
+//! The CUDA backend, graph mode and Python bindings arrive as their own
+//! crates and features; a
 //! feature appears here only once its crate has landed.
 
 pub use tensorbridge_core::*;
@@ -74,6 +75,18 @@ pub use tensorbridge_ragged::{RaggedTensor, ragged};
 /// ```
 #[cfg(feature = "sparse")]
 pub use tensorbridge_sparse as sparse;
+/// `.npy`/`.npz` files and SciPy sparse archives (feature `numpy`, on by
+/// default): `tensorbridge::numpy::save_npy(path, &t)`,
+/// `tensorbridge::numpy::load_npz(path)`, ...; with the `sparse` feature
+/// too, `save_sparse_npz` / `load_sparse_npz` of a
+/// `SparseTensor` as `scipy.sparse.save_npz` /
+/// `load_npz` do.
+#[cfg(feature = "numpy")]
+pub mod numpy {
+    pub use tensorbridge_numpy::*;
+    #[cfg(feature = "sparse")]
+    pub use tensorbridge_sparse::{load_sparse_npz, save_sparse_npz};
+}
 
 /// The README's examples, compiled and run as doc tests so they stay true.
 #[cfg(doctest)]
