@@ -214,6 +214,9 @@ impl Tensor {
     /// The element text as NumPy prints it (`[[1., 2.],\n [3., 4.]]`), each
     /// line after the first indented by `indent`.
     fn body(&self, indent: usize) -> String {
+        if let Some(symbol) = self.symbol() {
+            return format!("<symbolic: {}>", symbol.label);
+        }
         if self.numel() == 0 {
             // NumPy prints any empty array as `[]`; the shape says the rest.
             return "[]".into();

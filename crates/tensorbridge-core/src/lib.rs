@@ -28,6 +28,7 @@ mod dtype;
 mod dyn_array;
 mod element;
 mod error;
+pub mod graph;
 mod host_view;
 pub mod image;
 mod layout;
