@@ -59,7 +59,10 @@ impl Tensor {
 
     /// Another view of this tensor's buffer.
     pub(crate) fn with_layout(&self, layout: Layout) -> Tensor {
-        debug_assert!(self.0.symbol.is_none(), "views of symbolic tensors are graph nodes");
+        debug_assert!(
+            self.0.symbol.is_none(),
+            "views of symbolic tensors are graph nodes"
+        );
         Tensor(Arc::new(TensorInner {
             storage: Arc::clone(&self.0.storage),
             layout,

@@ -31,8 +31,11 @@
 //! | `parallel` | yes     | large copies, casts and fills run on all cores (rayon) |
 //! | `proptest` | no      | `strategies`: proptest strategies (arbitrary tensors, view chains, invalid arguments) for property tests |
 //!
-//! Sparse and ragged tensors, `.npy`/`.npz` files, the CUDA backend, graph
-//! mode and Python bindings arrive as their own crates and features; a
+//! Graph mode ([`graph`]: symbolic tensors, [`graph::Session`], traced
+//! [`graph::function`]s) is part of the core and needs no feature.
+//!
+//! Sparse and ragged tensors, `.npy`/`.npz` files, the CUDA backend and
+//! Python bindings arrive as their own crates and features; a
 //! feature appears here only once its crate has landed.
 
 pub use tensorbridge_core::*;
@@ -44,6 +47,7 @@ pub struct ReadmeDoctests;
 
 /// The names most programs need: `use tensorbridge::prelude::*;`.
 pub mod prelude {
+    pub use tensorbridge_core::graph::{Graph, Session, function};
     pub use tensorbridge_core::{
         DType, Device, DynArray, Element, Error, Result, Shape, SliceArg, Tensor, ToNumpy,
     };

@@ -33,9 +33,17 @@ impl fmt::Display for Graph {
             if nodes.len() == 1 { "" } else { "s" }
         )?;
         for node in &nodes {
-            let inputs: Vec<&str> = node.inputs.iter().map(|&i| nodes[i].name.as_str()).collect();
+            let inputs: Vec<&str> = node
+                .inputs
+                .iter()
+                .map(|&i| nodes[i].name.as_str())
+                .collect();
             let params = node.op.params();
-            let sep = if inputs.is_empty() || params.is_empty() { "" } else { "; " };
+            let sep = if inputs.is_empty() || params.is_empty() {
+                ""
+            } else {
+                "; "
+            };
             writeln!(
                 f,
                 "  {} = {}({}{sep}{params}) -> {}",

@@ -188,9 +188,18 @@ impl Function {
             .iter()
             .map(|p| p.symbol().expect("a placeholder").id)
             .collect();
-        let plan = Plan::compile(&graph.snapshot(), &fetch_ids, &feed_ids, self.optimize, CALL)?;
+        let plan = Plan::compile(
+            &graph.snapshot(),
+            &fetch_ids,
+            &feed_ids,
+            self.optimize,
+            CALL,
+        )?;
         let trace = Arc::new(Trace {
-            signature: args.iter().map(|a| (a.dtype(), a.dims().to_vec())).collect(),
+            signature: args
+                .iter()
+                .map(|a| (a.dtype(), a.dims().to_vec()))
+                .collect(),
             plan,
             graph,
         });

@@ -179,7 +179,8 @@ impl Graph {
             return value.clone();
         }
         let spec = TensorSpec::of(value);
-        self.shared.add_node(Op::Constant(value.clone()), Vec::new(), spec)
+        self.shared
+            .add_node(Op::Constant(value.clone()), Vec::new(), spec)
     }
 
     /// The number of nodes.
@@ -224,8 +225,15 @@ pub(crate) fn any_symbolic(inputs: &[&Tensor]) -> bool {
 /// A description of an input for errors: its node, or its shape and dtype.
 fn describe(t: &Tensor) -> String {
     match t.symbol() {
-        Some(s) => format!("the symbolic tensor {} of graph #{}", s.label, s.graph.number),
-        None => format!("an eager tensor of shape {} and dtype {}", t.shape(), t.dtype()),
+        Some(s) => format!(
+            "the symbolic tensor {} of graph #{}",
+            s.label, s.graph.number
+        ),
+        None => format!(
+            "an eager tensor of shape {} and dtype {}",
+            t.shape(),
+            t.dtype()
+        ),
     }
 }
 

@@ -43,7 +43,12 @@ impl TensorSpec {
 
     /// Whether a tensor of dims `dims` fits this spec.
     pub(crate) fn admits(&self, dims: &[usize]) -> bool {
-        dims.len() == self.rank() && self.dims.iter().zip(dims).all(|(s, &d)| s.is_none_or(|s| s == d))
+        dims.len() == self.rank()
+            && self
+                .dims
+                .iter()
+                .zip(dims)
+                .all(|(s, &d)| s.is_none_or(|s| s == d))
     }
 
     /// The dims with unknown ones replaced by 1 (for probes and checks
@@ -115,7 +120,8 @@ pub(crate) fn broadcast(
             (Some(x), Some(y)) if x == y || y == 1 => Some(x),
             (Some(1), Some(y)) => Some(y),
             (Some(x), Some(y)) => {
-                let known = |d: &[Option<usize>]| d.iter().map(|d| d.unwrap_or(0)).collect::<Vec<_>>();
+                let known =
+                    |d: &[Option<usize>]| d.iter().map(|d| d.unwrap_or(0)).collect::<Vec<_>>();
                 return Err(Error::shape_mismatch(
                     op,
                     &known(a),
@@ -164,10 +170,15 @@ pub(crate) fn infer(op: &Op, specs: &[&TensorSpec]) -> Result<TensorSpec> {
             let ab = broadcast(name, &s(1).dims, &s(2).dims)?;
             spec(dtype, broadcast(name, &s(0).dims, &ab)?)
         }
-        Op::Unary(_) | Op::Cast(_) | Op::Real | Op::Imag | Op::ZerosLike => {
-            spec(probe_dtype(op, &[scalar_probe(s(0).dtype)?])?, s(0).dims.clone())
-        }
-        Op::Reduce { kind, axes, keepdims } => {
+        Op::Unary(_) | Op::Cast(_) | Op::Real | Op::Imag | Op::ZerosLike => spec(
+            probe_dtype(op, &[scalar_probe(s(0).dtype)?])?,
+            s(0).dims.clone(),
+        ),
+        Op::Reduce {
+            kind,
+            axes,
+            keepdims,
+        } => {
             let dtype = probe_dtype(op, &probes()?)?;
             let rank = s(0).rank();
             let mut reduced = vec![axes.is_empty(); rank];
@@ -269,7 +280,12 @@ pub(crate) fn infer(op: &Op, specs: &[&TensorSpec]) -> Result<TensorSpec> {
                 remove[normalize_axis(name, a, rank)?] = true;
             }
             Layout::contiguous(Shape::from(s(0).ones_for_unknown())).squeeze(Some(axes))?;
-            let dims = s(0).dims.iter().zip(&remove).filter(|(_, r)| !**r).map(|(d, _)| *d);
+            let dims = s(0)
+                .dims
+                .iter()
+                .zip(&remove)
+                .filter(|(_, r)| !**r)
+                .map(|(d, _)| *d);
             // Known dims other than 1 among the named axes were refused by
             // the layout check above (unknown ones are checked when run).
             for (&d, _) in s(0).dims.iter().zip(&remove).filter(|(_, r)| **r) {
@@ -539,7 +555,10 @@ fn infer_scatter_nd(
     if indices.rank() != 2 {
         return Err(Error::invalid(
             OP,
-            format!("indices must have shape [n, k] (rank 2), got {}", Dims(&indices.dims)),
+            format!(
+                "indices must have shape [n, k] (rank 2), got {}",
+                Dims(&indices.dims)
+            ),
         ));
     }
     // A probe with no rows checks dtypes, k, fill and the mode.
@@ -556,10 +575,13 @@ fn infer_scatter_nd(
         let mut expected = vec![indices.dims[0]];
         expected.extend(inner.iter().map(|&d| Some(d)));
         let fits = expected.len() == updates.rank()
-            && expected.iter().zip(&updates.dims).all(|(e, u)| match (e, u) {
-                (Some(e), Some(u)) => e == u,
-                _ => true,
-            });
+            && expected
+                .iter()
+                .zip(&updates.dims)
+                .all(|(e, u)| match (e, u) {
+                    (Some(e), Some(u)) => e == u,
+                    _ => true,
+                });
         if !fits {
             return Err(mismatch(
                 OP,
@@ -583,7 +605,10 @@ fn infer_scatter_nd(
 /// The dims a slice of `dims` by `args` has (unknown input dims give
 /// unknown output dims; an index into an unknown dim is checked when run).
 fn infer_slice(dims: &[Option<usize>], args: &[SliceArg]) -> Result<Vec<Option<usize>>> {
-    let axes_used = args.iter().filter(|a| !matches!(a, SliceArg::NewAxis)).count();
+    let axes_used = args
+        .iter()
+        .filter(|a| !matches!(a, SliceArg::NewAxis))
+        .count();
     if axes_used > dims.len() {
         // The eager check, with its message.
         Layout::contiguous(Shape::from(vec![1; dims.len()])).slice(args)?;
@@ -598,12 +623,14 @@ fn infer_slice(dims: &[Option<usize>], args: &[SliceArg]) -> Result<Vec<Option<u
                 axis += 1;
                 match d {
                     Some(d) => {
-                        let l = Layout::contiguous(Shape::from([d])).slice(std::slice::from_ref(arg))?;
+                        let l = Layout::contiguous(Shape::from([d]))
+                            .slice(std::slice::from_ref(arg))?;
                         out.extend(l.dims().iter().map(|&d| Some(d)));
                     }
                     None => {
                         if matches!(arg, SliceArg::Range { step: 0, .. }) {
-                            Layout::contiguous(Shape::from([1])).slice(std::slice::from_ref(arg))?;
+                            Layout::contiguous(Shape::from([1]))
+                                .slice(std::slice::from_ref(arg))?;
                         }
                         if let SliceArg::Range { .. } = arg {
                             out.push(None);
@@ -645,7 +672,10 @@ mod tests {
         assert_eq!(b(&[None, Some(2)], &[Some(2)]).unwrap(), [None, Some(2)]);
         assert_eq!(b(&[None], &[Some(3)]).unwrap(), [Some(3)]);
         assert_eq!(b(&[None], &[Some(1)]).unwrap(), [None]);
-        assert_eq!(b(&[Some(4), Some(1)], &[Some(5)]).unwrap(), [Some(4), Some(5)]);
+        assert_eq!(
+            b(&[Some(4), Some(1)], &[Some(5)]).unwrap(),
+            [Some(4), Some(5)]
+        );
         let e = b(&[None, Some(2)], &[Some(3)]).unwrap_err();
         assert!(e.to_string().contains("[?, 2] and [3]"), "{e}");
     }

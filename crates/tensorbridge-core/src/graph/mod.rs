@@ -50,7 +50,10 @@
 
 mod display;
 mod function;
-#[expect(clippy::module_inception, reason = "graph::graph holds Graph, one concept per file")]
+#[expect(
+    clippy::module_inception,
+    reason = "graph::graph holds Graph, one concept per file"
+)]
 mod graph;
 mod infer;
 mod node;

@@ -2,7 +2,7 @@
 //! method it stands for. Executing a node calls that eager method, so a
 //! graph computes exactly what the same code computes eagerly.
 
-use crate::{DType, Result, ReshapeSpec, ScatterMode, Shape, SliceArg, Tensor, image};
+use crate::{DType, ReshapeSpec, Result, ScatterMode, Shape, SliceArg, Tensor, image};
 
 /// A binary elementwise operation (the methods of `ops/binary.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -367,7 +367,11 @@ impl Op {
             Op::Reshape(spec) => format!("shape={spec}"),
             Op::BroadcastTo(s) => format!("shape={s}"),
             Op::SqueezeAxes(a) => format!("axes={a:?}"),
-            Op::ExpandDims(a) | Op::Concat(a) | Op::Stack(a) | Op::IndexSelect(a) | Op::Gather(a) => {
+            Op::ExpandDims(a)
+            | Op::Concat(a)
+            | Op::Stack(a)
+            | Op::IndexSelect(a)
+            | Op::Gather(a) => {
                 format!("axis={a}")
             }
             Op::SplitPart { sizes, axis, index } => {

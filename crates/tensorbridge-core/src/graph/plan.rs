@@ -94,7 +94,6 @@ impl Plan {
                 kind,
                 inputs,
                 spec: node.spec.clone(),
-                name: node.name.clone(),
             });
         }
         ir.outputs = fetch_ids.iter().map(|&f| local[f]).collect();
@@ -103,7 +102,11 @@ impl Plan {
             let (groups, absorbed) = fusion::groups(&ir, &live);
             (live, groups, absorbed)
         } else {
-            (optimize::prune::live(&ir), Vec::new(), vec![false; ir.nodes.len()])
+            (
+                optimize::prune::live(&ir),
+                Vec::new(),
+                vec![false; ir.nodes.len()],
+            )
         };
         Ok(lower(&ir, &live, groups, &absorbed, feed_ids, fetch_ids))
     }
@@ -196,7 +199,10 @@ fn lower(
                 let IrKind::Op(op) = &node.kind else {
                     unreachable!("feeds have slots")
                 };
-                (Work::Exec(op.clone()), node.inputs.iter().map(|&j| slot[j]).collect())
+                (
+                    Work::Exec(op.clone()),
+                    node.inputs.iter().map(|&j| slot[j]).collect(),
+                )
             }
         };
         steps.push(Step {
@@ -235,7 +241,12 @@ fn lower(
 }
 
 /// Checks that `value` may be fed for the node `name` of `spec`.
-pub(crate) fn check_feed(op: &'static str, name: &str, spec: &TensorSpec, value: &Tensor) -> Result<()> {
+pub(crate) fn check_feed(
+    op: &'static str,
+    name: &str,
+    spec: &TensorSpec,
+    value: &Tensor,
+) -> Result<()> {
     if let Some(s) = value.symbol() {
         return Err(Error::invalid(
             op,

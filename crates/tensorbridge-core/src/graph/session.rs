@@ -128,7 +128,11 @@ impl Session {
     /// assert_eq!(out[0].to_vec::<u8>()?, [2, 3]);
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
-    pub fn run_tensors(&self, fetches: &[&Tensor], feeds: &[(&Tensor, &Tensor)]) -> Result<Vec<Tensor>> {
+    pub fn run_tensors(
+        &self,
+        fetches: &[&Tensor],
+        feeds: &[(&Tensor, &Tensor)],
+    ) -> Result<Vec<Tensor>> {
         for (i, f) in fetches.iter().enumerate() {
             self.own(f, || format!("fetches[{i}]"))?;
         }
@@ -187,7 +191,13 @@ impl Session {
         let fetch_ids: Vec<NodeId> = fetches.iter().map(|t| id(t)).collect();
         let feed_ids: Vec<NodeId> = feeds.iter().map(|(t, _)| id(t)).collect();
         let nodes = self.graph.snapshot();
-        let plan = Arc::new(Plan::compile(&nodes, &fetch_ids, &feed_ids, self.optimize, RUN)?);
+        let plan = Arc::new(Plan::compile(
+            &nodes,
+            &fetch_ids,
+            &feed_ids,
+            self.optimize,
+            RUN,
+        )?);
         self.plans
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -214,7 +224,11 @@ impl Session {
     /// assert_eq!(off.plan_summary(&[&y], &[(&x, &value)])?, (3, 0));
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
-    pub fn plan_summary(&self, fetches: &[&Tensor], feeds: &[(&Tensor, &Tensor)]) -> Result<(usize, usize)> {
+    pub fn plan_summary(
+        &self,
+        fetches: &[&Tensor],
+        feeds: &[(&Tensor, &Tensor)],
+    ) -> Result<(usize, usize)> {
         for (i, f) in fetches.iter().enumerate() {
             self.own(f, || format!("fetches[{i}]"))?;
         }

@@ -7,8 +7,8 @@
 //! one of them 1.
 
 use crate::element::{Element, private::Sealed};
-use crate::ops::math::{Arith, RealArith, with_numeric_dtype, with_real_dtype};
 use crate::graph::{BinaryOp, Op, record_if_symbolic};
+use crate::ops::math::{Arith, RealArith, with_numeric_dtype, with_real_dtype};
 use crate::{DType, Error, Result, Shape, Tensor, dtype::with_dtype, zip};
 
 /// The shape two operands broadcast to, NumPy's rule.

@@ -475,7 +475,12 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn pad_segments(&self, row_splits: &Tensor, width: usize, fill: &Tensor) -> Result<Tensor> {
-        crate::graph::record_if_symbolic!(crate::graph::Op::PadSegments(width), self, row_splits, fill);
+        crate::graph::record_if_symbolic!(
+            crate::graph::Op::PadSegments(width),
+            self,
+            row_splits,
+            fill
+        );
         const OP: &str = "pad_segments";
         if self.rank() == 0 {
             return Err(Error::invalid(
@@ -655,7 +660,15 @@ impl Tensor {
     ) -> Result<Tensor> {
         const OP: &str = "scatter_nd";
         let shape: Shape = shape.into();
-        crate::graph::record_if_symbolic!(crate::graph::Op::ScatterNd { shape: shape.clone(), mode }, indices, updates, fill);
+        crate::graph::record_if_symbolic!(
+            crate::graph::Op::ScatterNd {
+                shape: shape.clone(),
+                mode
+            },
+            indices,
+            updates,
+            fill
+        );
         if indices.rank() != 2 {
             return Err(Error::invalid(
                 OP,
@@ -785,7 +798,11 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn segment_sum(&self, segment_ids: &Tensor, num_segments: usize) -> Result<Tensor> {
-        crate::graph::record_if_symbolic!(crate::graph::Op::SegmentSum(num_segments), self, segment_ids);
+        crate::graph::record_if_symbolic!(
+            crate::graph::Op::SegmentSum(num_segments),
+            self,
+            segment_ids
+        );
         const OP: &str = "segment_sum";
         if self.rank() == 0 {
             return Err(Error::invalid(

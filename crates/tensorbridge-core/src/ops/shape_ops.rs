@@ -285,7 +285,16 @@ impl Tensor {
     pub fn split(&self, sizes: &[usize], axis: isize) -> Result<Vec<Tensor>> {
         if self.is_symbolic() {
             return (0..sizes.len())
-                .map(|index| crate::graph::record(crate::graph::Op::SplitPart { sizes: sizes.to_vec(), axis, index }, &[self]))
+                .map(|index| {
+                    crate::graph::record(
+                        crate::graph::Op::SplitPart {
+                            sizes: sizes.to_vec(),
+                            axis,
+                            index,
+                        },
+                        &[self],
+                    )
+                })
                 .collect();
         }
         const OP: &str = "split";
@@ -325,7 +334,12 @@ impl Tensor {
         if self.is_symbolic() {
             // num = 0 still records (and fails to build) one piece.
             return (0..num.max(1))
-                .map(|index| crate::graph::record(crate::graph::Op::SplitEvenPart { num, axis, index }, &[self]))
+                .map(|index| {
+                    crate::graph::record(
+                        crate::graph::Op::SplitEvenPart { num, axis, index },
+                        &[self],
+                    )
+                })
                 .collect();
         }
         const OP: &str = "split_even";
@@ -536,7 +550,12 @@ impl Tensor {
         axis: isize,
     ) -> Result<Tensor> {
         const OP: &str = "one_hot";
-        crate::graph::record_if_symbolic!(crate::graph::Op::OneHot { depth, axis }, indices, on_value, off_value);
+        crate::graph::record_if_symbolic!(
+            crate::graph::Op::OneHot { depth, axis },
+            indices,
+            on_value,
+            off_value
+        );
         let rank = indices.rank();
         let axis = match axis {
             -1 => rank,

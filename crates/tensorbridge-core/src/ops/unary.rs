@@ -9,8 +9,8 @@ use half::{bf16, f16};
 use num_complex::Complex;
 
 use crate::element::Element;
-use crate::ops::math::{Arith, with_numeric_dtype};
 use crate::graph::{Op, UnaryOp, record_if_symbolic};
+use crate::ops::math::{Arith, with_numeric_dtype};
 use crate::{DType, Error, Result, Tensor, zip};
 
 /// The functions floats and complex numbers share.

@@ -45,7 +45,6 @@ mod tests {
             kind,
             inputs,
             spec: TensorSpec::of(&Tensor::from([0i32])),
-            name: String::new(),
         }
     }
 
@@ -71,7 +70,13 @@ mod tests {
             IrKind::Op(Op::Constant(t)) => assert_eq!(t.to_vec::<i32>().unwrap(), [6]),
             other => panic!("not folded: {other:?}"),
         }
-        assert!(matches!(ir.nodes[4].kind, IrKind::Op(Op::Binary(BinaryOp::Add))));
-        assert!(matches!(ir.nodes[6].kind, IrKind::Op(Op::Binary(BinaryOp::Div))));
+        assert!(matches!(
+            ir.nodes[4].kind,
+            IrKind::Op(Op::Binary(BinaryOp::Add))
+        ));
+        assert!(matches!(
+            ir.nodes[6].kind,
+            IrKind::Op(Op::Binary(BinaryOp::Div))
+        ));
     }
 }

@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 
 use super::{Ir, IrKind};
-use crate::graph::op::Op;
 use crate::Tensor;
+use crate::graph::op::Op;
 
 /// Constants up to this many elements are compared by value.
 const SMALL: usize = 64;
@@ -76,7 +76,10 @@ mod tests {
         // Keyed by buffer: two live NaN constants differ.
         let (n1, n2) = (Tensor::from([f32::NAN]), Tensor::from([f32::NAN]));
         assert_ne!(constant_key(&n1), constant_key(&n2));
-        assert_ne!(constant_key(&Tensor::from([1i32])), constant_key(&Tensor::from([1i64])));
+        assert_ne!(
+            constant_key(&Tensor::from([1i32])),
+            constant_key(&Tensor::from([1i64]))
+        );
         let big = Tensor::zeros([100], crate::DType::F32).unwrap();
         assert_eq!(constant_key(&big), constant_key(&big.clone()));
         let other = Tensor::zeros([100], crate::DType::F32).unwrap();

@@ -114,10 +114,12 @@ pub(crate) fn groups(ir: &Ir, live: &[bool]) -> (Vec<Group>, Vec<bool>) {
                 .iter()
                 .map(|&j| match members.iter().position(|&x| x == j) {
                     Some(p) => Operand::Op(p),
-                    None => Operand::Leaf(leaves.iter().position(|&l| l == j).unwrap_or_else(|| {
-                        leaves.push(j);
-                        leaves.len() - 1
-                    })),
+                    None => {
+                        Operand::Leaf(leaves.iter().position(|&l| l == j).unwrap_or_else(|| {
+                            leaves.push(j);
+                            leaves.len() - 1
+                        }))
+                    }
                 })
                 .collect();
             ops.push((op.clone(), operands));
@@ -232,7 +234,9 @@ impl Fused {
     /// Output elements `first..first + dst.len()` of the chain, into `dst`.
     fn block<T: Element>(&self, parts: &[Part], first: usize, dst: &mut [T]) -> Result<()> {
         let n = dst.len();
-        let to_isize = |v: usize| isize::try_from(v).map_err(|_| Error::invalid("fusion", "block bound overflows"));
+        let to_isize = |v: usize| {
+            isize::try_from(v).map_err(|_| Error::invalid("fusion", "block bound overflows"))
+        };
         let (lo, hi) = (to_isize(first)?, to_isize(first + n)?);
         let leaves: Vec<Tensor> = parts
             .iter()
@@ -243,7 +247,10 @@ impl Fused {
             .collect::<Result<_>>()?;
         let result = self.run_unfused(&leaves)?;
         if result.dims() != [n] || !result.is_contiguous() {
-            return Err(Error::invalid("fusion", "block result has an unexpected layout"));
+            return Err(Error::invalid(
+                "fusion",
+                "block result has an unexpected layout",
+            ));
         }
         let off = result.layout().offset();
         dst.copy_from_slice(&result.host_slice::<T>("fusion")?[off..off + n]);
@@ -268,8 +275,14 @@ mod tests {
         // exp(x * 0.5 + y) as f32
         Fused {
             ops: vec![
-                (Op::Binary(BinaryOp::Mul), vec![Operand::Leaf(0), Operand::Leaf(1)]),
-                (Op::Binary(BinaryOp::Add), vec![Operand::Op(0), Operand::Leaf(2)]),
+                (
+                    Op::Binary(BinaryOp::Mul),
+                    vec![Operand::Leaf(0), Operand::Leaf(1)],
+                ),
+                (
+                    Op::Binary(BinaryOp::Add),
+                    vec![Operand::Op(0), Operand::Leaf(2)],
+                ),
                 (Op::Unary(UnaryOp::Exp), vec![Operand::Op(1)]),
             ],
             dtype: DType::F32,
@@ -286,8 +299,20 @@ mod tests {
         let leaves = [x.clone(), half.clone(), y.clone()];
         assert!(f.fused_plan(&leaves).is_some());
         let got = f.run(&leaves).unwrap().to_vec::<f32>().unwrap();
-        let want = x.mul(&half).unwrap().add(&y).unwrap().exp().unwrap().to_vec::<f32>().unwrap();
-        assert!(got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()));
+        let want = x
+            .mul(&half)
+            .unwrap()
+            .add(&y)
+            .unwrap()
+            .exp()
+            .unwrap()
+            .to_vec::<f32>()
+            .unwrap();
+        assert!(
+            got.iter()
+                .zip(&want)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+        );
     }
 
     #[test]
@@ -295,9 +320,15 @@ mod tests {
         let f = chain();
         let small = Tensor::from([1.0f32, 2.0]);
         let s = Tensor::scalar(0.5f32);
-        assert!(f.fused_plan(&[small.clone(), s.clone(), small.clone()]).is_none());
+        assert!(
+            f.fused_plan(&[small.clone(), s.clone(), small.clone()])
+                .is_none()
+        );
         let big = Tensor::zeros([256, 512], DType::F32).unwrap().t().unwrap();
-        assert!(f.fused_plan(&[big.clone(), s.clone(), big.clone()]).is_none());
+        assert!(
+            f.fused_plan(&[big.clone(), s.clone(), big.clone()])
+                .is_none()
+        );
         let got = f.run(&[big.clone(), s, big]).unwrap();
         assert_eq!(got.dims(), [512, 256]);
         assert!(got.to_vec::<f32>().unwrap().iter().all(|&v| v == 1.0));

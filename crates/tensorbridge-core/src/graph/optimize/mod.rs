@@ -22,7 +22,6 @@ pub(crate) struct IrNode {
     pub(crate) kind: IrKind,
     pub(crate) inputs: Vec<usize>,
     pub(crate) spec: TensorSpec,
-    pub(crate) name: String,
 }
 
 /// What an [`IrNode`] is.
@@ -42,13 +41,16 @@ pub(crate) struct Ir {
 }
 
 impl Ir {
-    /// How many nodes read each node (fetches count as readers).
+    /// How many distinct nodes read each node (fetches count as readers).
     pub(crate) fn consumers(&self, live: &[bool]) -> Vec<usize> {
         let mut n = vec![0; self.nodes.len()];
         for (i, node) in self.nodes.iter().enumerate() {
             if live[i] {
-                for &j in &node.inputs {
-                    n[j] += 1;
+                for (k, &j) in node.inputs.iter().enumerate() {
+                    // A node reading j twice (x * x) is one reader.
+                    if !node.inputs[..k].contains(&j) {
+                        n[j] += 1;
+                    }
                 }
             }
         }

@@ -32,7 +32,6 @@ mod tests {
             kind: IrKind::Feed(0),
             inputs,
             spec: TensorSpec::of(&Tensor::from([0i32])),
-            name: String::new(),
         };
         let ir = Ir {
             nodes: vec![n(vec![]), n(vec![]), n(vec![0]), n(vec![1]), n(vec![2])],
