@@ -244,7 +244,7 @@ impl Tensor {
     pub fn broadcast_to(&self, shape: impl Into<Shape>) -> Result<Tensor> {
         let shape: Shape = shape.into();
         crate::graph::record_if_symbolic!(crate::graph::Op::BroadcastTo(shape.clone()), self);
-        Ok(self.with_layout(self.layout().broadcast_to(&shape.into())?))
+        Ok(self.with_layout(self.layout().broadcast_to(&shape)?))
     }
 
     /// A view without all axes of size 1 (`tf.squeeze(t)`). O(1), no copy.

@@ -242,7 +242,7 @@ impl Fused {
             .iter()
             .map(|p| match p {
                 Part::Scalar(t) => Ok(t.clone()),
-                Part::Flat(t) => t.slice([lo..hi]),
+                Part::Flat(t) => t.slice(std::iter::once(lo..hi)),
             })
             .collect::<Result<_>>()?;
         let result = self.run_unfused(&leaves)?;
