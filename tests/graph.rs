@@ -784,3 +784,23 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn any_node_can_be_fed_like_a_placeholder() {
+    // TensorFlow lets feed_dict override any tensor; here too, with the
+    // node's inferred dtype and shape checked.
+    let g = Graph::new();
+    let x = g.placeholder(DType::I32, &[Some(2)]);
+    let y = x.mul_scalar(10).unwrap();
+    let z = y.add_scalar(1).unwrap();
+    let sess = Session::new(&g);
+    // y fed directly: x is not needed, so not missing.
+    let out = sess.run(&[&z], &[(&y, &Tensor::from([5, 6]))]).unwrap();
+    assert_eq!(i32s(&out[0]), [6, 7]);
+    let err = sess
+        .run(&[&z], &[(&y, &Tensor::from([5, 6, 7]))])
+        .unwrap_err();
+    assert!(err.to_string().contains("mul (mul) has shape [3]"), "{err}");
+    let out = z.eval(&sess, &[(&x, &Tensor::from([1, 2]))]).unwrap();
+    assert_eq!(out.to_vec::<i32>().unwrap(), [11, 21]);
+}

@@ -19,11 +19,14 @@
 //! Integer `div`, `rem` and `pow` (whose eager methods check operand values)
 //! are not fused, so they fail exactly as eagerly.
 //!
+//! Inputs of one element are broadcast to every block; C-order inputs of
+//! the output's shape are read in place; any other input (a broadcast row,
+//! a transposed view) is first copied once into C order at the output's
+//! shape, which still saves a pass whenever the chain has two ops or more.
 //! A group runs unfused (op after op on whole tensors, as eagerly) when
 //! its output is small (under [`FUSE_MIN`] elements, where per-block
-//! overhead would dominate) or when an input is neither a single element
-//! nor a C-order tensor of the output's shape (a broadcast row, a
-//! transposed view): those cases need no special care to stay exact.
+//! overhead would dominate), and whenever the fused loop fails, so that
+//! errors are reported exactly as eager code reports them.
 
 use std::sync::Mutex;
 
@@ -195,7 +198,14 @@ impl Fused {
                 } else if leaf.dims() == dims.as_slice() && leaf.is_contiguous() {
                     leaf.reshape([numel]).ok().map(Part::Flat)
                 } else {
-                    None
+                    // A broadcast row or a strided view: one C-order copy
+                    // (the same values), then read flat like the others.
+                    let full = leaf
+                        .broadcast_to(dims.clone())
+                        .ok()?
+                        .contiguous_copy()
+                        .ok()?;
+                    full.reshape([numel]).ok().map(Part::Flat)
                 }
             })
             .collect::<Option<Vec<Part>>>()?;
@@ -316,7 +326,7 @@ mod tests {
     }
 
     #[test]
-    fn small_or_strided_inputs_run_unfused() {
+    fn small_inputs_run_unfused_and_strided_ones_are_copied_flat() {
         let f = chain();
         let small = Tensor::from([1.0f32, 2.0]);
         let s = Tensor::scalar(0.5f32);
@@ -324,13 +334,25 @@ mod tests {
             f.fused_plan(&[small.clone(), s.clone(), small.clone()])
                 .is_none()
         );
-        let big = Tensor::zeros([256, 512], DType::F32).unwrap().t().unwrap();
-        assert!(
-            f.fused_plan(&[big.clone(), s.clone(), big.clone()])
-                .is_none()
-        );
-        let got = f.run(&[big.clone(), s, big]).unwrap();
+        // exp(x.T * 0.5 + row): x.T strided, row broadcast.
+        let x = Tensor::arange(0.0f32, (256 * 512) as f32, 1.0).unwrap();
+        let xt = x
+            .mul_scalar(1e-4f32)
+            .unwrap()
+            .reshape([256, 512])
+            .unwrap()
+            .t()
+            .unwrap();
+        let row = Tensor::arange(0.0f32, 256.0, 1.0)
+            .unwrap()
+            .mul_scalar(-0.01f32)
+            .unwrap();
+        let leaves = [xt.clone(), s.clone(), row.clone()];
+        assert!(f.fused_plan(&leaves).is_some());
+        let got = f.run(&leaves).unwrap();
+        let want = xt.mul(&s).unwrap().add(&row).unwrap().exp().unwrap();
         assert_eq!(got.dims(), [512, 256]);
-        assert!(got.to_vec::<f32>().unwrap().iter().all(|&v| v == 1.0));
+        let (g, w) = (got.to_vec::<f32>().unwrap(), want.to_vec::<f32>().unwrap());
+        assert!(g.iter().zip(&w).all(|(a, b)| a.to_bits() == b.to_bits()));
     }
 }
