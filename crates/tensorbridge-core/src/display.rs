@@ -230,6 +230,18 @@ impl Tensor {
     }
 
     fn shape_tuple(&self) -> String {
+        if self.is_symbolic() {
+            // Unknown dims of a symbolic tensor show as `?`.
+            let dims: Vec<String> = self
+                .static_shape()
+                .iter()
+                .map(|d| d.map_or_else(|| "?".to_owned(), |d| d.to_string()))
+                .collect();
+            return match dims.as_slice() {
+                [d] => format!("({d},)"),
+                dims => format!("({})", dims.join(", ")),
+            };
+        }
         match self.dims() {
             [d] => format!("({d},)"),
             dims => format!(
