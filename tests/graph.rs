@@ -807,3 +807,26 @@ fn any_node_can_be_fed_like_a_placeholder() {
     let out = z.eval(&sess, &[(&x, &Tensor::from([1, 2]))]).unwrap();
     assert_eq!(out.to_vec::<i32>().unwrap(), [11, 21]);
 }
+
+#[test]
+fn absurd_placeholder_dims_are_errors_not_panics() {
+    let g = Graph::new();
+    let huge = g.placeholder(DType::F32, &[Some(usize::MAX), Some(4)]);
+    assert_eq!(huge.static_shape(), [Some(usize::MAX), Some(4)]);
+    let _ = huge.to_string();
+    // Shape rules that need the element count refuse it when built.
+    let err = huge.reshape([2, 2]).unwrap_err();
+    assert!(matches!(err, Error::ShapeOverflow { .. }), "{err:?}");
+    assert!(huge.tile(&[2, 2]).is_ok()); // unknown (overflowing) dims: checked at run
+    // Elementwise and reductions build; no value can ever be fed.
+    let y = huge.add_scalar(1.0f32).unwrap().sum(&[1], false).unwrap();
+    assert_eq!(y.static_shape(), [Some(usize::MAX)]);
+    let err = Session::new(&g).run(
+        &[&y],
+        &[(&huge, &Tensor::zeros([2, 4], DType::F32).unwrap())],
+    );
+    assert!(err.unwrap_err().to_string().contains("does not fit"));
+    let f = g.placeholder(DType::F32, &[Some(usize::MAX), None]);
+    assert!(f.matmul(&f.t().unwrap()).is_ok());
+    assert!(Tensor::concat(&[&huge, &huge], 0).is_ok());
+}

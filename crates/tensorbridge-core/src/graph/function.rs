@@ -89,6 +89,18 @@ impl Function {
 
     /// How many times the body has been traced (once per distinct input
     /// signature seen).
+    ///
+    /// ```
+    /// use tensorbridge_core::graph::function;
+    /// use tensorbridge_core::Tensor;
+    ///
+    /// let f = function(|a: &[Tensor]| Ok(vec![a[0].abs()?]));
+    /// assert_eq!(f.trace_count(), 0);
+    /// f.call(&[Tensor::from([-1])])?;
+    /// f.call(&[Tensor::from([-2])])?;
+    /// assert_eq!(f.trace_count(), 1);
+    /// # Ok::<(), tensorbridge_core::Error>(())
+    /// ```
     pub fn trace_count(&self) -> usize {
         self.count.load(Ordering::Relaxed)
     }

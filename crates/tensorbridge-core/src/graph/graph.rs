@@ -200,11 +200,25 @@ impl Graph {
     }
 
     /// Whether the graph has no node.
+    ///
+    /// ```
+    /// use tensorbridge_core::graph::Graph;
+    ///
+    /// assert!(Graph::new().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Whether `self` and `other` are handles of the same graph.
+    ///
+    /// ```
+    /// use tensorbridge_core::graph::Graph;
+    ///
+    /// let g = Graph::new();
+    /// assert!(g.clone().same_as(&g));
+    /// assert!(!Graph::new().same_as(&g));
+    /// ```
     pub fn same_as(&self, other: &Graph) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)
     }

@@ -46,6 +46,18 @@ const RUN: &str = "Session::run";
 
 impl Session {
     /// A session on `g` (which may keep growing: later nodes can be run too).
+    ///
+    /// ```
+    /// use tensorbridge_core::graph::{Graph, Session};
+    /// use tensorbridge_core::Tensor;
+    ///
+    /// let g = Graph::new();
+    /// let sess = Session::new(&g);
+    /// let later = g.constant(&Tensor::from([3u8])); // added after the session
+    /// assert_eq!(sess.run(&[&later], &[])?[0].view_typed::<u8>()?[[0]], 3);
+    /// assert!(sess.graph().same_as(&g));
+    /// # Ok::<(), tensorbridge_core::Error>(())
+    /// ```
     pub fn new(g: &Graph) -> Session {
         Session {
             graph: g.clone(),
@@ -75,7 +87,7 @@ impl Session {
         self
     }
 
-    /// The graph this session runs.
+    /// The graph this session runs (see [`Session::new`]).
     pub fn graph(&self) -> &Graph {
         &self.graph
     }
