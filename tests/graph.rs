@@ -830,3 +830,96 @@ fn absurd_placeholder_dims_are_errors_not_panics() {
     assert!(f.matmul(&f.t().unwrap()).is_ok());
     assert!(Tensor::concat(&[&huge, &huge], 0).is_ok());
 }
+
+#[test]
+fn each_build_time_rule_refuses_the_input_that_breaks_it() {
+    let g = Graph::new();
+    let p = |dt: DType, dims: &[Option<usize>]| g.placeholder(dt, dims);
+    let msg = |r: Result<Tensor>| r.unwrap_err().to_string();
+    let v3 = p(DType::F32, &[Some(3)]);
+    let v4 = p(DType::F32, &[Some(4)]);
+    let m = p(DType::F32, &[None, Some(3)]);
+    assert!(msg(v3.dot(&v4)).contains("node dot: the vectors have lengths 3 and 4"));
+    assert!(
+        msg(m.reshape([None, None])).contains("node reshape: shape [?, ?] leaves 2 dims unknown")
+    );
+    assert!(msg(m.squeeze()).contains("node squeeze"));
+    assert!(msg(m.squeeze_axes(&[1])).contains("squeeze"));
+    let m4 = p(DType::F32, &[None, Some(4)]);
+    let text = msg(Tensor::concat(&[&m, &m4], 0));
+    assert!(
+        text.contains("node concat: tensors[1] has shape [?, 4] but tensors[0] has shape [?, 3]"),
+        "{text}"
+    );
+    let text = msg(Tensor::stack(&[&m, &m4], 0));
+    assert!(
+        text.contains("node stack: tensors[1] has shape [?, 4]"),
+        "{text}"
+    );
+    assert!(Tensor::concat(&[&m, &m], 0).unwrap().static_shape() == [None, Some(3)]);
+    assert_eq!(
+        Tensor::stack(&[&m, &m], 1).unwrap().static_shape(),
+        [None, Some(2), Some(3)]
+    );
+    let u = p(DType::F32, &[None]);
+    assert!(u.split_even(0, 0).is_err());
+    assert!(v3.split_even(2, 0).is_err());
+    assert!(v3.split(&[1, 1], 0).is_err());
+    assert_eq!(v3.split(&[1, 2], 0).unwrap()[1].static_shape(), [Some(2)]);
+    let ids = p(DType::I64, &[Some(2)]);
+    assert!(msg(v3.segment_sum(&ids, 4)).contains("node segment_sum: segment_ids has shape [2]"));
+    assert!(v3.segment_sum(&p(DType::F32, &[Some(3)]), 4).is_err()); // float ids
+    let splits = p(DType::I64, &[Some(0)]);
+    assert!(
+        msg(v3.pad_segments(&splits, 2, &g.constant(&Tensor::scalar(0.0f32))))
+            .contains("row_splits")
+    );
+    let idx = p(DType::I64, &[Some(2), Some(1)]);
+    let zero = g.constant(&Tensor::scalar(0.0f32));
+    assert!(
+        msg(Tensor::scatter_nd(
+            &idx,
+            &v3,
+            [5],
+            &zero,
+            tensorbridge::ScatterMode::Add
+        ))
+        .contains("updates has shape [3]")
+    );
+    assert!(Tensor::scatter_nd(&v3, &v3, [5], &zero, tensorbridge::ScatterMode::Add).is_err()); // rank 1 indices
+    assert!(m.matmul(&m).is_ok()); // dim -2 of rhs unknown: checked when run
+    assert!(msg(m.matmul(&p(DType::F32, &[Some(4), Some(2)]))).contains("not aligned"));
+    assert_eq!(
+        m.matmul(&m.t().unwrap()).unwrap().static_shape(),
+        [None, None]
+    );
+    assert_eq!(
+        v3.matmul(&p(DType::F32, &[Some(5), Some(3), Some(2)]))
+            .unwrap()
+            .static_shape(),
+        [Some(5), Some(2)]
+    );
+    assert!(msg(m.transpose(&[0, 0])).contains("transpose"));
+    assert!(msg(m.broadcast_to([2, 4])).contains("broadcast"));
+    assert!(msg(m.slice(s![.., 5])).contains("out of bounds"));
+    assert!(m.expand_dims(3).is_err());
+    assert_eq!(
+        m.expand_dims(-1).unwrap().static_shape(),
+        [None, Some(3), Some(1)]
+    );
+    assert!(msg(m.pad(&[(1, 1)], &zero)).contains("paddings"));
+    assert!(m.tile(&[1]).is_err());
+    assert!(
+        msg(tensorbridge::image::rgb_to_grayscale(&p(
+            DType::U8,
+            &[None, Some(4)]
+        )))
+        .contains("node rgb_to_grayscale")
+    );
+    assert!(Tensor::one_hot(&v3, 3, &zero, &zero, 0).is_err()); // float indices
+    assert!(m.cast(DType::C64).unwrap().cast(DType::F32).is_err()); // drops the imaginary part
+    assert!(Tensor::where_(&m, &m, &m).is_err()); // cond is not bool
+    assert!(m.logical_not().is_err());
+    assert!(m.argmax(2, false).is_err());
+    assert!(m.cumsum(-3, false, false).is_err());
+}
