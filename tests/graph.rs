@@ -111,6 +111,10 @@ fn every_conversion_of_a_symbolic_tensor_is_a_symbolic_error() {
         y.to_string(),
         "Tensor(<symbolic: exp (exp)>, shape=(?, 2), dtype=float32, device=cpu)"
     );
+    assert_eq!(
+        format!("{y:?}"),
+        "Tensor { symbolic: <symbolic: exp (exp)>, shape: [None, Some(2)], dtype: F32 }"
+    );
     assert_eq!(y.static_shape(), [None, Some(2)]);
     assert_eq!(y.dtype(), DType::F32);
 }

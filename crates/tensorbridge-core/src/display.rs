@@ -290,6 +290,15 @@ impl fmt::Display for Tensor {
 /// thousand elements, whatever the size.
 impl fmt::Debug for Tensor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_symbolic() {
+            // No buffer: the node and what it will produce.
+            return f
+                .debug_struct("Tensor")
+                .field("symbolic", &format_args!("{}", self.body(0)))
+                .field("shape", &self.static_shape())
+                .field("dtype", &self.dtype())
+                .finish();
+        }
         f.debug_struct("Tensor")
             .field("shape", &self.dims())
             .field("dtype", &self.dtype())
