@@ -927,3 +927,25 @@ fn each_build_time_rule_refuses_the_input_that_breaks_it() {
     assert!(m.argmax(2, false).is_err());
     assert!(m.cumsum(-3, false, false).is_err());
 }
+
+#[test]
+fn graphs_sessions_and_functions_are_shared_across_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Graph>();
+    send_sync::<Session>();
+    send_sync::<tensorbridge::graph::Function>();
+    let f = std::sync::Arc::new(function(|a: &[Tensor]| Ok(vec![a[0].add_scalar(1)?])));
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            let f = std::sync::Arc::clone(&f);
+            std::thread::spawn(move || {
+                f.call(&[Tensor::from([i])]).unwrap()[0]
+                    .to_vec::<i32>()
+                    .unwrap()
+            })
+        })
+        .collect();
+    let got: Vec<Vec<i32>> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert_eq!(got, [[1], [2], [3], [4]]);
+    assert!((1..=4).contains(&f.trace_count()));
+}
