@@ -181,6 +181,7 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn cast(&self, dtype: DType) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(crate::graph::Op::Cast(dtype), self);
         let from = self.dtype();
         if from == dtype {
             return Ok(self.clone());
@@ -216,12 +217,14 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn real(&self) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(crate::graph::Op::Real, self);
         self.complex_part("real", |re, _| re)
     }
 
     /// The imaginary part (`tf.math.imag`): f32 for c64, f64 for c128; zeros
     /// for a real tensor.
     pub fn imag(&self) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(crate::graph::Op::Imag, self);
         if !self.dtype().is_complex() {
             return Tensor::zeros(self.shape(), self.dtype());
         }

@@ -214,6 +214,7 @@ impl Tensor {
     ///
     /// **Errors**: as [`Tensor::zeros`].
     pub fn zeros_like(&self) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(crate::graph::Op::ZerosLike, self);
         Tensor::zeros(self.shape(), self.dtype())
     }
 

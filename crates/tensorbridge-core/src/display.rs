@@ -214,6 +214,9 @@ impl Tensor {
     /// The element text as NumPy prints it (`[[1., 2.],\n [3., 4.]]`), each
     /// line after the first indented by `indent`.
     fn body(&self, indent: usize) -> String {
+        if let Some(symbol) = self.symbol() {
+            return format!("<symbolic: {}>", symbol.label);
+        }
         if self.numel() == 0 {
             // NumPy prints any empty array as `[]`; the shape says the rest.
             return "[]".into();
@@ -227,6 +230,18 @@ impl Tensor {
     }
 
     fn shape_tuple(&self) -> String {
+        if self.is_symbolic() {
+            // Unknown dims of a symbolic tensor show as `?`.
+            let dims: Vec<String> = self
+                .static_shape()
+                .iter()
+                .map(|d| d.map_or_else(|| "?".to_owned(), |d| d.to_string()))
+                .collect();
+            return match dims.as_slice() {
+                [d] => format!("({d},)"),
+                dims => format!("({})", dims.join(", ")),
+            };
+        }
         match self.dims() {
             [d] => format!("({d},)"),
             dims => format!(
@@ -275,6 +290,15 @@ impl fmt::Display for Tensor {
 /// thousand elements, whatever the size.
 impl fmt::Debug for Tensor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_symbolic() {
+            // No buffer: the node and what it will produce.
+            return f
+                .debug_struct("Tensor")
+                .field("symbolic", &format_args!("{}", self.body(0)))
+                .field("shape", &self.static_shape())
+                .field("dtype", &self.dtype())
+                .finish();
+        }
         f.debug_struct("Tensor")
             .field("shape", &self.dims())
             .field("dtype", &self.dtype())

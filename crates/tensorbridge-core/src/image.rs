@@ -80,6 +80,7 @@ macro_rules! gray_int {
 /// # Ok::<(), tensorbridge_core::Error>(())
 /// ```
 pub fn rgb_to_grayscale(images: &Tensor) -> Result<Tensor> {
+    crate::graph::record_if_symbolic!(crate::graph::Op::RgbToGrayscale, images);
     let dims = images.dims();
     if dims.last() != Some(&3) {
         let why = match dims.last() {

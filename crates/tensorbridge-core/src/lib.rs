@@ -29,6 +29,7 @@ mod dyn_array;
 mod element;
 mod error;
 mod foreign;
+pub mod graph;
 mod host_view;
 pub mod image;
 mod layout;

@@ -15,6 +15,10 @@
 //! logarithm, sine and cosine are polynomials written here), so the bits do
 //! not depend on the platform either.
 //!
+//! Random tensors are always eager: in graph mode a random tensor enters a
+//! graph as a constant ([`Graph::constant`](crate::graph::Graph::constant)),
+//! drawn once when it is made, not at every run of the graph.
+//!
 //! What each block makes (words `w0..w3`):
 //!
 //! | dtype | elements per block | how |

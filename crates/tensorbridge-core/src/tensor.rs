@@ -29,6 +29,11 @@ pub struct Tensor(Arc<TensorInner>);
 struct TensorInner {
     storage: Arc<Storage>,
     layout: Layout,
+    /// The graph node a symbolic tensor stands for; `None` for an eager
+    /// tensor. A symbolic tensor has an empty buffer and the layout of its
+    /// inferred dims (unknown dims as 0); every access to its elements goes
+    /// through [`Tensor::cpu_storage`], which refuses it.
+    symbol: Option<Arc<crate::graph::Symbol>>,
 }
 
 impl Tensor {
@@ -39,6 +44,7 @@ impl Tensor {
         Tensor(Arc::new(TensorInner {
             storage: Arc::new(Storage::Cpu(storage)),
             layout: Layout::contiguous(shape),
+            symbol: None,
         }))
     }
 
@@ -47,15 +53,40 @@ impl Tensor {
         Tensor(Arc::new(TensorInner {
             storage: Arc::new(Storage::Cpu(storage)),
             layout,
+            symbol: None,
         }))
     }
 
     /// Another view of this tensor's buffer.
     pub(crate) fn with_layout(&self, layout: Layout) -> Tensor {
+        debug_assert!(
+            self.0.symbol.is_none(),
+            "views of symbolic tensors are graph nodes"
+        );
         Tensor(Arc::new(TensorInner {
             storage: Arc::clone(&self.0.storage),
             layout,
+            symbol: None,
         }))
+    }
+
+    /// The symbolic tensor of a graph node: an empty buffer of its dtype and
+    /// the layout of its known dims (unknown ones as 0).
+    pub(crate) fn from_symbol(symbol: crate::graph::Symbol) -> Tensor {
+        let storage = crate::dtype::with_dtype!(symbol.spec.dtype, T => {
+            <T as crate::element::private::Sealed>::into_storage(Vec::new())
+        });
+        let dims: Vec<usize> = symbol.spec.dims.iter().map(|d| d.unwrap_or(0)).collect();
+        Tensor(Arc::new(TensorInner {
+            storage: Arc::new(Storage::Cpu(storage)),
+            layout: Layout::contiguous(Shape::from(dims)),
+            symbol: Some(Arc::new(symbol)),
+        }))
+    }
+
+    /// The graph node this tensor stands for, when it is symbolic.
+    pub(crate) fn symbol(&self) -> Option<&crate::graph::Symbol> {
+        self.0.symbol.as_deref()
     }
 
     pub(crate) fn storage(&self) -> &Storage {
@@ -70,12 +101,16 @@ impl Tensor {
             Err(storage) => Err(Tensor(Arc::new(TensorInner {
                 storage,
                 layout: inner.layout,
+                symbol: inner.symbol,
             }))),
         }
     }
 
     /// The host buffer, or [`Error::NotOnHost`] naming `op`.
     pub(crate) fn cpu_storage(&self, op: &'static str) -> Result<&CpuStorage> {
+        if let Some(symbol) = self.symbol() {
+            return Err(symbol.no_value(op));
+        }
         // A device variant of `Storage` answers `Err(its device)` here.
         let host: std::result::Result<&CpuStorage, Device> = match self.storage() {
             Storage::Cpu(s) => Ok(s),

@@ -22,8 +22,13 @@ use crate::{DType, Error, Result, Shape, SliceArg, Tensor, copy};
 pub struct ReshapeSpec(Vec<Option<usize>>);
 
 impl ReshapeSpec {
+    /// The dims as given (`None` for the one to infer).
+    pub(crate) fn dims(&self) -> &[Option<usize>] {
+        &self.0
+    }
+
     /// The dims for `numel` elements, the unknown one inferred.
-    fn resolve(&self, from: &Shape, numel: usize, dtype: DType) -> Result<Vec<usize>> {
+    pub(crate) fn resolve(&self, from: &Shape, numel: usize, dtype: DType) -> Result<Vec<usize>> {
         const OP: &str = "reshape";
         let unknown: Vec<usize> = (0..self.0.len()).filter(|&i| self.0[i].is_none()).collect();
         if unknown.len() > 1 {
@@ -141,6 +146,7 @@ impl Tensor {
     /// ```
     pub fn slice<A: Into<SliceArg>>(&self, args: impl IntoIterator<Item = A>) -> Result<Tensor> {
         let args: Vec<SliceArg> = args.into_iter().map(Into::into).collect();
+        crate::graph::record_if_symbolic!(crate::graph::Op::Slice(args.clone()), self);
         Ok(self.with_layout(self.layout().slice(&args)?))
     }
 
@@ -159,6 +165,7 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn transpose(&self, perm: &[usize]) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(crate::graph::Op::Transpose(perm.to_vec()), self);
         Ok(self.with_layout(self.layout().transpose(perm)?))
     }
 
@@ -204,9 +211,9 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn reshape(&self, shape: impl Into<ReshapeSpec>) -> Result<Tensor> {
-        let dims = shape
-            .into()
-            .resolve(self.shape(), self.numel(), self.dtype())?;
+        let shape: ReshapeSpec = shape.into();
+        crate::graph::record_if_symbolic!(crate::graph::Op::Reshape(shape.clone()), self);
+        let dims = shape.resolve(self.shape(), self.numel(), self.dtype())?;
         if let Some(layout) = self.layout().reshape_view(&dims) {
             return Ok(self.with_layout(layout));
         }
@@ -235,7 +242,9 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn broadcast_to(&self, shape: impl Into<Shape>) -> Result<Tensor> {
-        Ok(self.with_layout(self.layout().broadcast_to(&shape.into())?))
+        let shape: Shape = shape.into();
+        crate::graph::record_if_symbolic!(crate::graph::Op::BroadcastTo(shape.clone()), self);
+        Ok(self.with_layout(self.layout().broadcast_to(&shape)?))
     }
 
     /// A view without all axes of size 1 (`tf.squeeze(t)`). O(1), no copy.
@@ -250,6 +259,7 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn squeeze(&self) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(crate::graph::Op::Squeeze, self);
         Ok(self.with_layout(self.layout().squeeze(None)?))
     }
 
@@ -259,6 +269,7 @@ impl Tensor {
     /// **Errors**: [`Error::InvalidArgument`] for an axis out of range, of a
     /// size other than 1, or named twice.
     pub fn squeeze_axes(&self, axes: &[isize]) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(crate::graph::Op::SqueezeAxes(axes.to_vec()), self);
         Ok(self.with_layout(self.layout().squeeze(Some(axes))?))
     }
 
@@ -278,6 +289,7 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn expand_dims(&self, axis: isize) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(crate::graph::Op::ExpandDims(axis), self);
         Ok(self.with_layout(self.layout().expand_dims(axis)?))
     }
 
@@ -287,6 +299,7 @@ impl Tensor {
     /// **Errors**: [`Error::OutOfMemory`] when the buffer cannot be allocated;
     /// [`Error::NotOnHost`] for a device tensor in this build.
     pub fn contiguous_copy(&self) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(crate::graph::Op::ContiguousCopy, self);
         let storage = self.cpu_storage("contiguous_copy")?;
         let out = map_cpu_storage!(storage, v => wrap(copy::gather(v, self.layout())?));
         Ok(Tensor::from_cpu_storage(out, self.shape().clone()))
@@ -294,6 +307,7 @@ impl Tensor {
 
     /// `self` when its elements are already contiguous, else a contiguous copy.
     pub fn contiguous(&self) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(crate::graph::Op::Contiguous, self);
         if self.is_contiguous() {
             Ok(self.clone())
         } else {

@@ -23,6 +23,7 @@ fn main() -> Result<()> {
     sparse_to_dense()?;
     ragged_to_padded_and_numpy()?;
     npy_and_npz_files()?;
+    symbolic_tensors()?;
     Ok(())
 }
 
@@ -336,5 +337,47 @@ fn npy_and_npz_files() -> Result<()> {
         context: format!("removing {}", dir.display()),
         source: e,
     })?;
+    Ok(())
+}
+
+/// TF 1.x `sess.run`, eager, `tf.function`, and `.numpy()` of a symbolic
+/// tensor.
+fn symbolic_tensors() -> Result<()> {
+    use tensorbridge::graph::{Graph, Session, function};
+    header(
+        "symbolic tensors: Session::run, eager, traced function",
+        "05-symbolic-tensors",
+    );
+    // Approach 1: a graph run in a session; the results are arrays.
+    let graph = Graph::new();
+    let tensor_a = graph.constant(&Tensor::from([[1, 2], [3, 4]]));
+    let tensor_b = graph.constant(&Tensor::from([[5, 6], [7, 8]]));
+    let tensor_c = tensor_a.add(&tensor_b)?;
+    println!("{graph}");
+    let sess = Session::new(&graph);
+    let numpy_array = sess.run(&[&tensor_c], &[])?;
+    println!("sess.run(tensor_c):\n{}", numpy_array[0]);
+
+    // Approach 2: eager.
+    let tensor_f = Tensor::from([[9, 10], [11, 12]]).add(&Tensor::from([[13, 14], [15, 16]]))?;
+    println!("eager tensor_f.numpy():\n{}", tensor_f.numpy()?);
+
+    // Approach 3: a traced function; its outputs are eager tensors.
+    let my_tensor_function = function(|args: &[Tensor]| Ok(vec![args[0].add(&args[1])?]));
+    let g = Tensor::from([[17, 18], [19, 20]]);
+    let h = Tensor::from([[21, 22], [23, 24]]);
+    let output = my_tensor_function.call(&[g.clone(), h.clone()])?;
+    my_tensor_function.call(&[g, h])?;
+    println!(
+        "traced function (traced {} time for two calls):\n{}",
+        my_tensor_function.trace_count(),
+        output[0].numpy()?
+    );
+
+    // What goes wrong in TensorFlow, explained.
+    let x = graph.placeholder(DType::F32, &[None, Some(2)]);
+    if let Err(e) = x.mul(&x)?.numpy() {
+        println!("numpy() of a symbolic tensor: {e}");
+    }
     Ok(())
 }

@@ -51,8 +51,11 @@
 //! # Ok::<(), tensorbridge::Error>(())
 //! ```
 //!
-//! The CUDA backend, graph mode and Python bindings arrive as their own
-//! crates and features; a
+//! Graph mode ([`graph`]: symbolic tensors, [`graph::Session`], traced
+//! [`graph::function`]s) is part of the core and needs no feature.
+//!
+//! The CUDA backend and Python bindings arrive as their own crates and
+//! features; a
 //! feature appears here only once its crate has landed.
 
 pub use tensorbridge_core::*;
@@ -95,6 +98,7 @@ pub struct ReadmeDoctests;
 
 /// The names most programs need: `use tensorbridge::prelude::*;`.
 pub mod prelude {
+    pub use tensorbridge_core::graph::{Graph, Session, function};
     pub use tensorbridge_core::{
         DType, Device, DynArray, Element, Error, Result, Shape, SliceArg, Tensor, ToNumpy,
     };

@@ -7,6 +7,7 @@
 //! one of them 1.
 
 use crate::element::{Element, private::Sealed};
+use crate::graph::{BinaryOp, Op, record_if_symbolic};
 use crate::ops::math::{Arith, RealArith, with_numeric_dtype, with_real_dtype};
 use crate::{DType, Error, Result, Shape, Tensor, dtype::with_dtype, zip};
 
@@ -131,6 +132,7 @@ macro_rules! arith_op {
         $(#[$doc])*
         pub fn $name(&self, other: &Tensor) -> Result<Tensor> {
             const OP: &str = stringify!($name);
+            record_if_symbolic!(Op::Binary(BinaryOp::from_name(OP)), self, other);
             let dtype = same_dtype(OP, self, other)?;
             with_numeric_dtype!(dtype, T => {
                 $check::<T>(OP, self, other)?;
@@ -145,7 +147,7 @@ macro_rules! arith_op {
         /// value in an integer or bool dtype (`1.5` for an int32 tensor); the
         /// errors of the tensor form.
         pub fn $scalar<S: Element>(&self, scalar: S) -> Result<Tensor> {
-            self.$name(&scalar_like(stringify!($scalar), self.dtype(), scalar)?)
+            self.$name(&scalar_operand(self, scalar_like(stringify!($scalar), self.dtype(), scalar)?))
         }
     };
 }
@@ -155,6 +157,7 @@ macro_rules! real_op {
         $(#[$doc])*
         pub fn $name(&self, other: &Tensor) -> Result<Tensor> {
             const OP: &str = stringify!($name);
+            record_if_symbolic!(Op::Binary(BinaryOp::from_name(OP)), self, other);
             let dtype = same_dtype(OP, self, other)?;
             with_real_dtype!(dtype, T => {
                 $check::<T>(OP, self, other)?;
@@ -167,7 +170,7 @@ macro_rules! real_op {
         ///
         /// **Errors**: as [`Tensor::add_scalar`].
         pub fn $scalar<S: Element>(&self, scalar: S) -> Result<Tensor> {
-            self.$name(&scalar_like(stringify!($scalar), self.dtype(), scalar)?)
+            self.$name(&scalar_operand(self, scalar_like(stringify!($scalar), self.dtype(), scalar)?))
         }
     };
 }
@@ -177,6 +180,7 @@ macro_rules! compare_op {
         $(#[$doc])*
         pub fn $name(&self, other: &Tensor) -> Result<Tensor> {
             const OP: &str = stringify!($name);
+            record_if_symbolic!(Op::Binary(BinaryOp::from_name(OP)), self, other);
             let dtype = same_dtype(OP, self, other)?;
             compare_op!(@dispatch $ordered, OP, dtype, self, other, $op)
         }
@@ -198,6 +202,7 @@ macro_rules! logical_op {
         $(#[$doc])*
         pub fn $name(&self, other: &Tensor) -> Result<Tensor> {
             const OP: &str = stringify!($name);
+            record_if_symbolic!(Op::Binary(BinaryOp::from_name(OP)), self, other);
             for t in [self, other] {
                 if t.dtype() != DType::Bool {
                     return Err(Error::DTypeMismatch { op: OP, expected: DType::Bool, found: t.dtype() });
@@ -443,6 +448,7 @@ impl Tensor {
     /// ```
     pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
         const OP: &str = "where_";
+        record_if_symbolic!(Op::Where, cond, a, b);
         if cond.dtype() != DType::Bool {
             return Err(Error::DTypeMismatch {
                 op: OP,
@@ -466,6 +472,15 @@ impl Tensor {
             })?)
         });
         Ok(Tensor::from_cpu_storage(storage, shape))
+    }
+}
+
+/// The scalar operand of a `*_scalar` method: the scalar itself, or a
+/// constant of the graph when `t` is symbolic.
+fn scalar_operand(t: &Tensor, scalar: Tensor) -> Tensor {
+    match t.graph() {
+        Some(g) => g.constant(&scalar),
+        None => scalar,
     }
 }
 

@@ -61,6 +61,15 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn cumsum(&self, axis: isize, exclusive: bool, reverse: bool) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(
+            crate::graph::Op::Scan {
+                prod: false,
+                axis,
+                exclusive,
+                reverse
+            },
+            self
+        );
         const OP: &str = "cumsum";
         with_numeric_dtype!(self.dtype(), T => scan::<T, false>(self, OP, axis, Scan { exclusive, reverse }), bool => Err(bool_arith_error(OP)))
     }
@@ -81,6 +90,15 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn cumprod(&self, axis: isize, exclusive: bool, reverse: bool) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(
+            crate::graph::Op::Scan {
+                prod: true,
+                axis,
+                exclusive,
+                reverse
+            },
+            self
+        );
         const OP: &str = "cumprod";
         with_numeric_dtype!(self.dtype(), T => scan::<T, true>(self, OP, axis, Scan { exclusive, reverse }), bool => Err(bool_arith_error(OP)))
     }

@@ -338,6 +338,7 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn index_select(&self, axis: isize, indices: &Tensor) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(crate::graph::Op::IndexSelect(axis), self, indices);
         const OP: &str = "index_select";
         if indices.rank() != 1 {
             return Err(Error::invalid(
@@ -389,6 +390,7 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn gather(&self, indices: &Tensor, axis: isize) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(crate::graph::Op::Gather(axis), self, indices);
         self.gather_impl("gather", indices, axis, false, None)
     }
 
@@ -422,6 +424,7 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn gather_with_padding(&self, indices: &Tensor, fill: &Tensor) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(crate::graph::Op::GatherWithPadding, self, indices, fill);
         const OP: &str = "gather_with_padding";
         if self.rank() == 0 {
             return Err(Error::invalid(
@@ -472,6 +475,12 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn pad_segments(&self, row_splits: &Tensor, width: usize, fill: &Tensor) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(
+            crate::graph::Op::PadSegments(width),
+            self,
+            row_splits,
+            fill
+        );
         const OP: &str = "pad_segments";
         if self.rank() == 0 {
             return Err(Error::invalid(
@@ -650,7 +659,16 @@ impl Tensor {
         mode: ScatterMode,
     ) -> Result<Tensor> {
         const OP: &str = "scatter_nd";
-        let shape = shape.into();
+        let shape: Shape = shape.into();
+        crate::graph::record_if_symbolic!(
+            crate::graph::Op::ScatterNd {
+                shape: shape.clone(),
+                mode
+            },
+            indices,
+            updates,
+            fill
+        );
         if indices.rank() != 2 {
             return Err(Error::invalid(
                 OP,
@@ -780,6 +798,11 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn segment_sum(&self, segment_ids: &Tensor, num_segments: usize) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(
+            crate::graph::Op::SegmentSum(num_segments),
+            self,
+            segment_ids
+        );
         const OP: &str = "segment_sum";
         if self.rank() == 0 {
             return Err(Error::invalid(

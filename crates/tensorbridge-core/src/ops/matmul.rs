@@ -101,6 +101,7 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn matmul(&self, other: &Tensor) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(crate::graph::Op::Matmul, self, other);
         matmul("matmul", self, other)
     }
 
@@ -125,6 +126,7 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn dot(&self, other: &Tensor) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(crate::graph::Op::Dot, self, other);
         const OP: &str = "dot";
         for (name, t) in [("lhs", self), ("rhs", other)] {
             if t.rank() != 1 {

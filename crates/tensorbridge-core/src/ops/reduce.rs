@@ -1065,6 +1065,14 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn sum(&self, axes: &[isize], keepdims: bool) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(
+            crate::graph::Op::Reduce {
+                kind: crate::graph::ReduceKind::Sum,
+                axes: axes.to_vec(),
+                keepdims
+            },
+            self
+        );
         const OP: &str = "sum";
         crate::dtype::with_numeric_dtype!(self.dtype(), T => reduce_tensor(self, OP, axes, keepdims, None, |_| {
             SumR::<T>(PhantomData)
@@ -1108,6 +1116,14 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn mean(&self, axes: &[isize], keepdims: bool) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(
+            crate::graph::Op::Reduce {
+                kind: crate::graph::ReduceKind::Mean,
+                axes: axes.to_vec(),
+                keepdims
+            },
+            self
+        );
         const OP: &str = "mean";
         crate::dtype::with_numeric_dtype!(self.dtype(), T => reduce_tensor(self, OP, axes, keepdims, None, |n| {
             MeanR::<T> { n, _t: PhantomData }
@@ -1144,6 +1160,14 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn prod(&self, axes: &[isize], keepdims: bool) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(
+            crate::graph::Op::Reduce {
+                kind: crate::graph::ReduceKind::Prod,
+                axes: axes.to_vec(),
+                keepdims
+            },
+            self
+        );
         const OP: &str = "prod";
         crate::dtype::with_numeric_dtype!(self.dtype(), T => reduce_tensor(self, OP, axes, keepdims, None, |_| {
             ProdR::<T>(PhantomData)
@@ -1169,6 +1193,14 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn max(&self, axes: &[isize], keepdims: bool) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(
+            crate::graph::Op::Reduce {
+                kind: crate::graph::ReduceKind::Max,
+                axes: axes.to_vec(),
+                keepdims
+            },
+            self
+        );
         const OP: &str = "max";
         with_ordered_dtype!(self.dtype(), T => reduce_tensor(
             self, OP, axes, keepdims, Some("a maximum"), |_| ExtremumR::<T, true>(PhantomData)
@@ -1189,6 +1221,14 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn min(&self, axes: &[isize], keepdims: bool) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(
+            crate::graph::Op::Reduce {
+                kind: crate::graph::ReduceKind::Min,
+                axes: axes.to_vec(),
+                keepdims
+            },
+            self
+        );
         const OP: &str = "min";
         with_ordered_dtype!(self.dtype(), T => reduce_tensor(
             self, OP, axes, keepdims, Some("a minimum"), |_| ExtremumR::<T, false>(PhantomData)
@@ -1213,6 +1253,14 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn all(&self, axes: &[isize], keepdims: bool) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(
+            crate::graph::Op::Reduce {
+                kind: crate::graph::ReduceKind::All,
+                axes: axes.to_vec(),
+                keepdims
+            },
+            self
+        );
         const OP: &str = "all";
         crate::dtype::with_dtype!(self.dtype(), T => reduce_tensor(
             self, OP, axes, keepdims, None, |_| TruthR::<T, true>(PhantomData)
@@ -1234,6 +1282,14 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn any(&self, axes: &[isize], keepdims: bool) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(
+            crate::graph::Op::Reduce {
+                kind: crate::graph::ReduceKind::Any,
+                axes: axes.to_vec(),
+                keepdims
+            },
+            self
+        );
         const OP: &str = "any";
         crate::dtype::with_dtype!(self.dtype(), T => reduce_tensor(
             self, OP, axes, keepdims, None, |_| TruthR::<T, false>(PhantomData)
@@ -1257,6 +1313,14 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn argmax(&self, axis: isize, keepdims: bool) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(
+            crate::graph::Op::ArgReduce {
+                max: true,
+                axis,
+                keepdims
+            },
+            self
+        );
         const OP: &str = "argmax";
         with_ordered_dtype!(self.dtype(), T => arg_reduce::<T, true>(self, OP, axis, keepdims),
             complex => Err(complex_order_error(OP, self.dtype())))
@@ -1277,6 +1341,14 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn argmin(&self, axis: isize, keepdims: bool) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(
+            crate::graph::Op::ArgReduce {
+                max: false,
+                axis,
+                keepdims
+            },
+            self
+        );
         const OP: &str = "argmin";
         with_ordered_dtype!(self.dtype(), T => arg_reduce::<T, false>(self, OP, axis, keepdims),
             complex => Err(complex_order_error(OP, self.dtype())))

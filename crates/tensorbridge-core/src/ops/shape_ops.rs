@@ -148,6 +148,9 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn concat(tensors: &[&Tensor], axis: isize) -> Result<Tensor> {
+        if crate::graph::any_symbolic(tensors) {
+            return crate::graph::record(crate::graph::Op::Concat(axis), tensors);
+        }
         const OP: &str = "concat";
         let dtype = check_parts(OP, tensors)?;
         let first = tensors[0];
@@ -223,6 +226,9 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn stack(tensors: &[&Tensor], axis: isize) -> Result<Tensor> {
+        if crate::graph::any_symbolic(tensors) {
+            return crate::graph::record(crate::graph::Op::Stack(axis), tensors);
+        }
         const OP: &str = "stack";
         let dtype = check_parts(OP, tensors)?;
         let first = tensors[0];
@@ -277,6 +283,20 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn split(&self, sizes: &[usize], axis: isize) -> Result<Vec<Tensor>> {
+        if self.is_symbolic() {
+            return (0..sizes.len())
+                .map(|index| {
+                    crate::graph::record(
+                        crate::graph::Op::SplitPart {
+                            sizes: sizes.to_vec(),
+                            axis,
+                            index,
+                        },
+                        &[self],
+                    )
+                })
+                .collect();
+        }
         const OP: &str = "split";
         let axis = normalize_axis(OP, axis, self.rank())?;
         let dim = self.dims()[axis];
@@ -311,6 +331,17 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn split_even(&self, num: usize, axis: isize) -> Result<Vec<Tensor>> {
+        if self.is_symbolic() {
+            // num = 0 still records (and fails to build) one piece.
+            return (0..num.max(1))
+                .map(|index| {
+                    crate::graph::record(
+                        crate::graph::Op::SplitEvenPart { num, axis, index },
+                        &[self],
+                    )
+                })
+                .collect();
+        }
         const OP: &str = "split_even";
         let axis = normalize_axis(OP, axis, self.rank())?;
         let dim = self.dims()[axis];
@@ -380,6 +411,7 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn pad(&self, paddings: &[(usize, usize)], value: &Tensor) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(crate::graph::Op::Pad(paddings.to_vec()), self, value);
         const OP: &str = "pad";
         let rank = self.rank();
         if paddings.len() != rank {
@@ -440,6 +472,7 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn tile(&self, multiples: &[usize]) -> Result<Tensor> {
+        crate::graph::record_if_symbolic!(crate::graph::Op::Tile(multiples.to_vec()), self);
         const OP: &str = "tile";
         let rank = self.rank();
         if multiples.len() != rank {
@@ -517,6 +550,12 @@ impl Tensor {
         axis: isize,
     ) -> Result<Tensor> {
         const OP: &str = "one_hot";
+        crate::graph::record_if_symbolic!(
+            crate::graph::Op::OneHot { depth, axis },
+            indices,
+            on_value,
+            off_value
+        );
         let rank = indices.rank();
         let axis = match axis {
             -1 => rank,

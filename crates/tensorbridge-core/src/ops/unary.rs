@@ -9,6 +9,7 @@ use half::{bf16, f16};
 use num_complex::Complex;
 
 use crate::element::Element;
+use crate::graph::{Op, UnaryOp, record_if_symbolic};
 use crate::ops::math::{Arith, with_numeric_dtype};
 use crate::{DType, Error, Result, Tensor, zip};
 
@@ -69,6 +70,7 @@ macro_rules! transcendental_op {
         $(#[$doc])*
         pub fn $name(&self) -> Result<Tensor> {
             const OP: &str = stringify!($name);
+            record_if_symbolic!(Op::Unary(UnaryOp::from_name(OP)), self);
             fn f<T: Transcendental>($x: T) -> T { $body }
             match self.dtype() {
                 DType::F32 => map(self, OP, f::<f32>),
@@ -89,6 +91,7 @@ macro_rules! rounding_op {
         $(#[$doc])*
         pub fn $name(&self) -> Result<Tensor> {
             const OP: &str = stringify!($name);
+            record_if_symbolic!(Op::Unary(UnaryOp::from_name(OP)), self);
             match self.dtype() {
                 DType::F32 => map(self, OP, |x: f32| x.$method()),
                 DType::F64 => map(self, OP, |x: f64| x.$method()),
@@ -114,6 +117,7 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn neg(&self) -> Result<Tensor> {
+        record_if_symbolic!(Op::Unary(UnaryOp::Neg), self);
         with_numeric_dtype!(self.dtype(), T => map(self, "neg", |x: T| Arith::neg(x)),
             bool => Err(unsupported("neg", DType::Bool, "; use logical_not")))
     }
@@ -132,6 +136,7 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn abs(&self) -> Result<Tensor> {
+        record_if_symbolic!(Op::Unary(UnaryOp::Abs), self);
         const OP: &str = "abs";
         match self.dtype() {
             DType::I8 => map(self, OP, i8::wrapping_abs),
@@ -166,6 +171,7 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn sign(&self) -> Result<Tensor> {
+        record_if_symbolic!(Op::Unary(UnaryOp::Sign), self);
         const OP: &str = "sign";
         fn real<T: Element + PartialOrd + Arith>(x: T) -> T {
             let zero = T::default();
@@ -277,6 +283,7 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn relu(&self) -> Result<Tensor> {
+        record_if_symbolic!(Op::Unary(UnaryOp::Relu), self);
         fn relu<T: Element + PartialOrd>(x: T) -> T {
             // `x < 0` is false for NaN, which therefore passes through.
             if x < T::default() { T::default() } else { x }
@@ -334,6 +341,7 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn logical_not(&self) -> Result<Tensor> {
+        record_if_symbolic!(Op::Unary(UnaryOp::LogicalNot), self);
         if self.dtype() != DType::Bool {
             return Err(Error::DTypeMismatch {
                 op: "logical_not",

@@ -1,0 +1,282 @@
+//! [`Plan`]: a graph compiled for one set of fetches and feeds — pruned,
+//! optimized and lowered to a list of steps over value slots — built once
+//! and run many times with no further analysis.
+
+use super::infer::TensorSpec;
+use super::node::{Node, NodeId};
+use super::op::Op;
+use super::optimize::fusion::{self, Fused};
+use super::optimize::{self, Ir, IrKind, IrNode};
+use crate::{Error, Result, Tensor};
+
+/// One unit of work: compute slot `out` from the `inputs` slots.
+#[derive(Debug)]
+enum Work {
+    Exec(Op),
+    Fused(Fused),
+}
+
+#[derive(Debug)]
+struct Step {
+    work: Work,
+    inputs: Vec<usize>,
+    out: usize,
+    /// Slots read for the last time by this step (freed after it).
+    frees: Vec<usize>,
+}
+
+/// A compiled graph: slots `0..feeds` hold the feeds, then the constants,
+/// then one slot per step.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    /// The graph nodes fed, in the order the run gives their values.
+    pub(crate) feed_ids: Vec<NodeId>,
+    /// The graph nodes fetched, in order.
+    pub(crate) fetch_ids: Vec<NodeId>,
+    constants: Vec<Tensor>,
+    steps: Vec<Step>,
+    outputs: Vec<usize>,
+    slots: usize,
+}
+
+impl Plan {
+    /// Compiles the part of `nodes` that `fetch_ids` need, given values for
+    /// `feed_ids`, optimizing when `optimize` is set.
+    ///
+    /// **Errors**: [`Error::InvalidArgument`] naming a placeholder that is
+    /// needed but not fed.
+    pub(crate) fn compile(
+        nodes: &[Node],
+        fetch_ids: &[NodeId],
+        feed_ids: &[NodeId],
+        optimize: bool,
+        op: &'static str,
+    ) -> Result<Plan> {
+        // The nodes the fetches need, stopping at fed ones.
+        let mut needed = vec![false; nodes.len()];
+        let mut stack: Vec<NodeId> = fetch_ids.to_vec();
+        while let Some(i) = stack.pop() {
+            if needed[i] {
+                continue;
+            }
+            needed[i] = true;
+            if feed_ids.contains(&i) {
+                continue;
+            }
+            if matches!(nodes[i].op, Op::Placeholder) {
+                return Err(Error::invalid(
+                    op,
+                    format!(
+                        "the placeholder {} ({}) is needed but not fed; pass its value in feeds, \
+                         as (&placeholder, &value)",
+                        nodes[i].name,
+                        super::graph::show_spec(&nodes[i].spec)
+                    ),
+                ));
+            }
+            stack.extend_from_slice(&nodes[i].inputs);
+        }
+        let mut local = vec![usize::MAX; nodes.len()];
+        let mut ir = Ir {
+            nodes: Vec::new(),
+            outputs: Vec::new(),
+        };
+        for (i, node) in nodes.iter().enumerate().filter(|(i, _)| needed[*i]) {
+            local[i] = ir.nodes.len();
+            let (kind, inputs) = match feed_ids.iter().position(|&f| f == i) {
+                Some(k) => (IrKind::Feed(k), Vec::new()),
+                None => (
+                    IrKind::Op(node.op.clone()),
+                    node.inputs.iter().map(|&j| local[j]).collect(),
+                ),
+            };
+            ir.nodes.push(IrNode {
+                kind,
+                inputs,
+                spec: node.spec.clone(),
+            });
+        }
+        ir.outputs = fetch_ids.iter().map(|&f| local[f]).collect();
+        let (live, groups, absorbed) = if optimize {
+            let live = optimize::optimize(&mut ir);
+            let (groups, absorbed) = fusion::groups(&ir, &live);
+            (live, groups, absorbed)
+        } else {
+            (
+                optimize::prune::live(&ir),
+                Vec::new(),
+                vec![false; ir.nodes.len()],
+            )
+        };
+        Ok(lower(&ir, &live, groups, &absorbed, feed_ids, fetch_ids))
+    }
+
+    /// Runs the plan on `feeds` (one value per fed node, already checked).
+    pub(crate) fn run(&self, feeds: &[Tensor]) -> Result<Vec<Tensor>> {
+        let mut slots: Vec<Option<Tensor>> = Vec::with_capacity(self.slots);
+        slots.extend(feeds.iter().cloned().map(Some));
+        slots.extend(self.constants.iter().cloned().map(Some));
+        slots.resize(self.slots, None);
+        let mut inputs: Vec<Tensor> = Vec::new();
+        for step in &self.steps {
+            inputs.clear();
+            inputs.extend(
+                step.inputs
+                    .iter()
+                    .map(|&s| slots[s].clone().expect("inputs are computed before use")),
+            );
+            let value = match &step.work {
+                Work::Exec(op) => op.execute(&inputs)?,
+                Work::Fused(f) => f.run(&inputs)?,
+            };
+            slots[step.out] = Some(value);
+            for &s in &step.frees {
+                slots[s] = None;
+            }
+        }
+        Ok(self
+            .outputs
+            .iter()
+            .map(|&s| slots[s].clone().expect("outputs are computed"))
+            .collect())
+    }
+
+    /// The number of steps (nodes or fused groups) a run executes.
+    pub(crate) fn step_count(&self) -> usize {
+        self.steps.len()
+    }
+
+    /// The number of fused groups.
+    pub(crate) fn fused_count(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| matches!(s.work, Work::Fused(_)))
+            .count()
+    }
+}
+
+/// Lowers the live nodes of `ir` to steps over slots.
+fn lower(
+    ir: &Ir,
+    live: &[bool],
+    groups: Vec<fusion::Group>,
+    absorbed: &[bool],
+    feed_ids: &[NodeId],
+    fetch_ids: &[NodeId],
+) -> Plan {
+    let feeds = feed_ids.len();
+    let mut slot = vec![usize::MAX; ir.nodes.len()];
+    let mut constants = Vec::new();
+    for (i, node) in ir.nodes.iter().enumerate() {
+        match &node.kind {
+            IrKind::Feed(k) => slot[i] = *k,
+            IrKind::Op(Op::Constant(t)) if live[i] => {
+                slot[i] = feeds + constants.len();
+                constants.push(t.clone());
+            }
+            _ => {}
+        }
+    }
+    let mut next = feeds + constants.len();
+    let mut group_of: Vec<Option<fusion::Group>> = vec![None; ir.nodes.len()];
+    for g in groups {
+        let root = g.root;
+        group_of[root] = Some(g);
+    }
+    let mut steps = Vec::new();
+    for (i, node) in ir.nodes.iter().enumerate() {
+        if !live[i] || absorbed[i] || slot[i] != usize::MAX {
+            continue;
+        }
+        slot[i] = next;
+        next += 1;
+        let (work, inputs) = match group_of[i].take() {
+            Some(g) => (
+                Work::Fused(g.fused),
+                g.leaves.iter().map(|&l| slot[l]).collect(),
+            ),
+            None => {
+                let IrKind::Op(op) = &node.kind else {
+                    unreachable!("feeds have slots")
+                };
+                (
+                    Work::Exec(op.clone()),
+                    node.inputs.iter().map(|&j| slot[j]).collect(),
+                )
+            }
+        };
+        steps.push(Step {
+            work,
+            inputs,
+            out: slot[i],
+            frees: Vec::new(),
+        });
+    }
+    let outputs: Vec<usize> = ir.outputs.iter().map(|&o| slot[o]).collect();
+    // Free each computed slot after its last reader (never outputs, feeds
+    // or constants, which the plan or the caller keeps).
+    let first_step_slot = feeds + constants.len();
+    let mut last_use = vec![None; next];
+    for (k, step) in steps.iter().enumerate() {
+        for &s in &step.inputs {
+            last_use[s] = Some(k);
+        }
+    }
+    for (s, last) in last_use.iter().enumerate() {
+        if let Some(k) = *last
+            && s >= first_step_slot
+            && !outputs.contains(&s)
+        {
+            steps[k].frees.push(s);
+        }
+    }
+    Plan {
+        feed_ids: feed_ids.to_vec(),
+        fetch_ids: fetch_ids.to_vec(),
+        constants,
+        steps,
+        outputs,
+        slots: next,
+    }
+}
+
+/// Checks that `value` may be fed for the node `name` of `spec`.
+pub(crate) fn check_feed(
+    op: &'static str,
+    name: &str,
+    spec: &TensorSpec,
+    value: &Tensor,
+) -> Result<()> {
+    if let Some(s) = value.symbol() {
+        return Err(Error::invalid(
+            op,
+            format!(
+                "the value fed for {name} is the symbolic tensor {}; feed an eager tensor",
+                s.label
+            ),
+        ));
+    }
+    if value.dtype() != spec.dtype {
+        return Err(Error::invalid(
+            op,
+            format!(
+                "the value fed for {name} has dtype {}, but {name} is {}; cast the value first \
+                 (.cast(DType::{:?}))",
+                value.dtype(),
+                super::graph::show_spec(spec),
+                spec.dtype
+            ),
+        ));
+    }
+    if !spec.admits(value.dims()) {
+        return Err(Error::invalid(
+            op,
+            format!(
+                "the value fed for {name} has shape {}, which does not fit {name}'s shape {}",
+                value.shape(),
+                super::infer::Dims(&spec.dims)
+            ),
+        ));
+    }
+    Ok(())
+}
