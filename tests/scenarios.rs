@@ -2,13 +2,12 @@
 //! TensorFlow lines it stands for: dense tensors and tuples of model
 //! outputs (01, 02, 03), sparse tensors to dense arrays (01, 02), random
 //! image batches and `tf.image.rgb_to_grayscale` (02, 04), `tf.multiply`
-//! then `np.add` (03), eager `tf.add` (05), ragged tensors padded to dense
-//! (04), and the GPU device scope (02).
+//! then `np.add` (03), TF 1.x `t.eval(session=...)` (03), eager `tf.add`
+//! (05), ragged tensors padded to dense (04), and the GPU device scope (02).
+//! The graph scenarios of 05 (`Graph` + `Session.run`, `@tf.function`, the
+//! error for converting a symbolic tensor) are in `tests/graph.rs`.
 //!
-//! Still pending, with what brings them:
-//! - TF 1.x `t.eval(session=tf.compat.v1.Session())` (03), `Graph` +
-//!   `Session.run`, `@tf.function` and the error for converting a symbolic
-//!   tensor (05): graph mode.
+//! Still pending, with what brings it:
 //! - tensors really on a GPU under `with tf.device('/GPU:0')` (02): the CUDA
 //!   backend; until then [`for_each_device`] runs every scenario on the CPU
 //!   only (printing `SKIPPED: cuda:0 not available`) and the GPU scope is
@@ -405,5 +404,25 @@ fn eager_tf_add_to_numpy() {
             (&tensor_d + &tensor_e).to_array::<i32>().unwrap(),
             arr2(&[[22, 24], [26, 28]]).into_dyn()
         );
+    });
+}
+
+/// 03, method 3 (TF 1.x): `t = tf.constant([[1, 2], [4, 8]])`,
+/// `a = t.eval(session=tf.compat.v1.Session())` gives the int32 array
+/// `[[1 2] [4 8]]`.
+#[test]
+fn tf1_eval_in_a_session() {
+    use tensorbridge::graph::{Graph, Session};
+    for_each_device(|_| {
+        let graph = Graph::new();
+        let t = graph.constant(&Tensor::new([[1, 2], [4, 8]]).unwrap());
+        let a = t.eval(&Session::new(&graph), &[]).unwrap();
+        assert_eq!(a.dtype(), DType::I32);
+        assert_eq!(
+            a.to_array::<i32>().unwrap(),
+            arr2(&[[1, 2], [4, 8]]).into_dyn()
+        );
+        // The symbolic tensor itself has no value to convert.
+        assert!(matches!(t.numpy(), Err(Error::Symbolic { .. })));
     });
 }

@@ -340,13 +340,13 @@ fn npy_and_npz_files() -> Result<()> {
     Ok(())
 }
 
-/// TF 1.x `sess.run`, eager, `tf.function`, and `.numpy()` of a symbolic
-/// tensor.
+/// TF 1.x `sess.run` and `t.eval(session=...)`, eager, `tf.function`, and
+/// `.numpy()` of a symbolic tensor.
 fn symbolic_tensors() -> Result<()> {
     use tensorbridge::graph::{Graph, Session, function};
     header(
         "symbolic tensors: Session::run, eager, traced function",
-        "05-symbolic-tensors",
+        "05-symbolic-tensors; 03-tf1-and-tf2-conversion, method 3",
     );
     // Approach 1: a graph run in a session; the results are arrays.
     let graph = Graph::new();
@@ -357,6 +357,9 @@ fn symbolic_tensors() -> Result<()> {
     let sess = Session::new(&graph);
     let numpy_array = sess.run(&[&tensor_c], &[])?;
     println!("sess.run(tensor_c):\n{}", numpy_array[0]);
+    // 03, TF 1.x: `t.eval(session=tf.compat.v1.Session())`.
+    let t = graph.constant(&Tensor::from([[1, 2], [4, 8]]));
+    println!("t.eval(session):\n{}", t.eval(&sess, &[])?.numpy()?);
 
     // Approach 2: eager.
     let tensor_f = Tensor::from([[9, 10], [11, 12]]).add(&Tensor::from([[13, 14], [15, 16]]))?;
