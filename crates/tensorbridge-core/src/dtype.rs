@@ -146,44 +146,77 @@ impl fmt::Display for DType {
     }
 }
 
-/// Runs `$body` with `$T` bound to the Rust element type of `$dtype`.
+/// Runs `$body` with `$T` bound to the Rust element type of `$dtype` (a
+/// [`DType`]), for every dtype.
 ///
 /// The body is monomorphised once per dtype, which is how dtype-erased code
-/// (casts, copies, display) reaches typed loops without a virtual call per
-/// element.
+/// (casts, copies, display, the sparse/ragged/numpy crates) reaches typed
+/// loops without a virtual call per element.
+///
+/// ```
+/// use tensorbridge_core::{DType, Element, Tensor, with_dtype};
+///
+/// fn first_as_text(t: &Tensor) -> String {
+///     with_dtype!(t.dtype(), T => format!("{:?}", t.to_vec::<T>().unwrap()[0]))
+/// }
+/// assert_eq!(first_as_text(&Tensor::from([7u16, 8])), "7");
+/// assert_eq!(first_as_text(&Tensor::from([true])), "true");
+/// ```
+#[macro_export]
 macro_rules! with_dtype {
     ($dtype:expr, $T:ident => $body:expr) => {
-        $crate::dtype::with_numeric_dtype!($dtype, $T => $body, bool => {
+        $crate::with_numeric_dtype!($dtype, $T => $body, bool => {
             type $T = bool;
             $body
         })
     };
 }
-pub(crate) use with_dtype;
 
 /// Runs `$body` with `$T` bound to the element type of `$dtype` when it is a
 /// numeric dtype (all but bool); `$bool` otherwise.
+///
+/// ```
+/// use tensorbridge_core::{DType, with_numeric_dtype};
+///
+/// fn size_of_number(d: DType) -> Option<usize> {
+///     with_numeric_dtype!(d, T => Some(std::mem::size_of::<T>()), bool => None)
+/// }
+/// assert_eq!(size_of_number(DType::C64), Some(8));
+/// assert_eq!(size_of_number(DType::Bool), None);
+/// ```
+#[macro_export]
 macro_rules! with_numeric_dtype {
     ($dtype:expr, $T:ident => $body:expr, bool => $bool:expr) => {
         match $dtype {
             $crate::DType::Bool => $bool,
             $crate::DType::C64 => {
-                type $T = num_complex::Complex<f32>;
+                type $T = $crate::Complex<f32>;
                 $body
             }
             $crate::DType::C128 => {
-                type $T = num_complex::Complex<f64>;
+                type $T = $crate::Complex<f64>;
                 $body
             }
-            real => $crate::dtype::with_real_dtype!(real, $T => $body, other => unreachable!("{other:?} is real")),
+            real => $crate::with_real_dtype!(real, $T => $body, other => unreachable!("{other:?} is real")),
         }
     };
 }
-pub(crate) use with_numeric_dtype;
 
 /// Runs `$body` with `$T` bound to the element type of `$dtype` when it is a
 /// real number dtype (integers and floats); `$other` (with `$o` bound to
 /// the dtype) for bool and complex.
+///
+/// ```
+/// use tensorbridge_core::{DType, with_real_dtype};
+///
+/// fn size_of_real(d: DType) -> Option<usize> {
+///     with_real_dtype!(d, T => Some(std::mem::size_of::<T>()), _other => None)
+/// }
+/// assert_eq!(size_of_real(DType::BF16), Some(2));
+/// assert_eq!(size_of_real(DType::C128), None);
+/// assert_eq!(size_of_real(DType::Bool), None);
+/// ```
+#[macro_export]
 macro_rules! with_real_dtype {
     ($dtype:expr, $T:ident => $body:expr, $o:ident => $other:expr) => {
         match $dtype {
@@ -220,11 +253,11 @@ macro_rules! with_real_dtype {
                 $body
             }
             $crate::DType::F16 => {
-                type $T = half::f16;
+                type $T = $crate::f16;
                 $body
             }
             $crate::DType::BF16 => {
-                type $T = half::bf16;
+                type $T = $crate::bf16;
                 $body
             }
             $crate::DType::F32 => {
@@ -239,4 +272,6 @@ macro_rules! with_real_dtype {
         }
     };
 }
-pub(crate) use with_real_dtype;
+
+/// The dispatch macros under the paths the crate's modules import them by.
+pub(crate) use crate::{with_dtype, with_numeric_dtype, with_real_dtype};

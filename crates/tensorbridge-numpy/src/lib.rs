@@ -45,7 +45,6 @@
 
 mod atomic;
 mod descr;
-mod dispatch;
 mod error;
 mod header;
 mod mmap;

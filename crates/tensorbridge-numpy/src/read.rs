@@ -14,9 +14,9 @@ use std::path::Path;
 use tensorbridge_core::{DType, Element, Error, Result, Tensor};
 
 use crate::descr::{ByteOrder, Descr};
-use crate::dispatch::with_pod_dtype;
 use crate::error::{format_err, io_err};
 use crate::header::{Header, Preamble, parse_header, parse_header_len, parse_magic, python_tuple};
+use tensorbridge_core::with_numeric_dtype;
 
 /// Without a known length, the data buffer starts at this many bytes and
 /// doubles as the stream delivers.
@@ -261,7 +261,7 @@ pub(crate) fn read_data<R: Read + ?Sized>(
     } else {
         header.shape.clone()
     };
-    let t = with_pod_dtype!(dtype, T => {
+    let t = with_numeric_dtype!(dtype, T => {
         let mut v: Vec<T> = read_elements(r, src, header, numel, known)?;
         if order != ByteOrder::NATIVE {
             swap_bytes(bytemuck::cast_slice_mut(&mut v), dtype);

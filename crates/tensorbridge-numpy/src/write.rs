@@ -7,9 +7,9 @@ use tensorbridge_core::{Device, Result, Tensor, s};
 
 use crate::atomic::write_atomic;
 use crate::descr::Descr;
-use crate::dispatch::with_pod_dtype;
 use crate::error::io_err;
 use crate::header::{Header, write_header};
+use tensorbridge_core::with_numeric_dtype;
 
 /// A non-contiguous tensor is written through copies of at most this many
 /// bytes (whole rows of its first axis), never one copy of the whole tensor.
@@ -75,7 +75,7 @@ pub(crate) fn write_npy_to<W: Write + ?Sized>(w: &mut W, t: &Tensor, dst: &str) 
 /// The elements of a (small) tensor copied to the host in C order.
 fn write_block<W: Write + ?Sized>(w: &mut W, t: &Tensor, dst: &str) -> Result<()> {
     let io = |e| io_err(format!("writing {dst}"), e);
-    with_pod_dtype!(t.dtype(), T => {
+    with_numeric_dtype!(t.dtype(), T => {
         w.write_all(bytemuck::cast_slice(&t.to_vec::<T>()?)).map_err(io)
     }, bool => {
         w.write_all(bytemuck::cast_slice::<bool, u8>(&t.to_vec::<bool>()?)).map_err(io)
@@ -85,7 +85,7 @@ fn write_block<W: Write + ?Sized>(w: &mut W, t: &Tensor, dst: &str) -> Result<()
 /// The elements of a contiguous tensor, in one write.
 fn write_elements<W: Write + ?Sized>(w: &mut W, t: &Tensor, dst: &str) -> Result<()> {
     let io = |e| io_err(format!("writing {dst}"), e);
-    with_pod_dtype!(t.dtype(), T => {
+    with_numeric_dtype!(t.dtype(), T => {
         let view = t.view::<T>()?;
         let data = view.as_slice().expect("a contiguous tensor's view is in standard layout");
         w.write_all(bytemuck::cast_slice(data)).map_err(io)

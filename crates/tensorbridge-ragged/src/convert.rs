@@ -3,9 +3,9 @@
 
 use tensorbridge_core::{DType, DynArray, Element, Result, SliceArg, Tensor, ToNumpy};
 
-use crate::dispatch::with_dtype;
 use crate::splits::{host_i64, invalid};
 use crate::{Nested, RaggedTensor};
+use tensorbridge_core::with_dtype;
 
 /// One row of [`RaggedTensor::to_list`]: a dense array when no ragged dim
 /// is left below it, a list of rows otherwise (TensorFlow's object-array

@@ -7,8 +7,8 @@ use num_complex::Complex;
 use tensorbridge_core::{Element, Tensor};
 
 use crate::RaggedTensor;
-use crate::dispatch::with_dtype;
 use crate::splits::host_i64;
+use tensorbridge_core::with_dtype;
 
 /// Past this many values, lists longer than `2 * EDGE` show their first and
 /// last `EDGE` items around `...`.

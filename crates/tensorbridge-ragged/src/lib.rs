@@ -48,7 +48,6 @@ mod accessors;
 mod concat;
 mod construct;
 mod convert;
-mod dispatch;
 mod display;
 mod from_tensor;
 mod macros;

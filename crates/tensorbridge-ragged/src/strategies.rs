@@ -21,8 +21,8 @@ use proptest::prelude::*;
 use tensorbridge_core::strategies::{dtypes, elements};
 use tensorbridge_core::{DType, Element, Result, Tensor};
 
-use crate::dispatch::with_dtype;
 use crate::{Nested, RaggedTensor, TensorRows};
+use tensorbridge_core::with_dtype;
 
 /// Longest row of a generated level.
 pub const MAX_ROW_LEN: usize = 3;
