@@ -10,7 +10,7 @@
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 
 use crate::element::{Element, private::Sealed};
-use crate::storage::{CpuStorage, Storage, map_cpu_storage};
+use crate::storage::{CpuStorage, map_cpu_storage};
 use crate::{DType, DynArray, Error, Result, Tensor, copy, dtype::with_dtype, host_view};
 
 impl Tensor {
@@ -82,7 +82,8 @@ impl Tensor {
         let dims = self.dims().to_vec();
         let numel = self.numel();
         match self.try_into_unique_storage() {
-            Ok((Storage::Cpu(storage), _)) => {
+            Ok((storage, _)) => {
+                let storage = storage.into_cpu();
                 // A foreign buffer (a memory map, ...) is copied here: only a
                 // `Vec` tensorbridge allocated can move into the array.
                 let mut data = T::from_storage(storage)

@@ -45,6 +45,7 @@ mod to_numpy;
 mod views;
 mod zip;
 
+pub use alloc::release_cached_buffers;
 pub use create::TensorLiteral;
 pub use device::{Device, DeviceScope, devices};
 pub use dtype::DType;

@@ -106,6 +106,16 @@ macro_rules! map_cpu_storage {
 pub(crate) use map_cpu_storage;
 
 impl CpuStorage {
+    /// Hands an owned buffer to the allocator's reuse pool (it keeps large
+    /// ones, frees the rest); leaves this storage empty.
+    fn recycle(&mut self) {
+        map_cpu_storage!(self, buffer => {
+            if let HostBuffer::Owned(v) = buffer {
+                crate::alloc::recycle(std::mem::take(v));
+            }
+        })
+    }
+
     /// The dtype of the elements.
     pub(crate) fn dtype(&self) -> DType {
         match self {
@@ -140,7 +150,24 @@ pub(crate) enum Storage {
     Cpu(CpuStorage),
 }
 
+impl Drop for Storage {
+    fn drop(&mut self) {
+        match self {
+            Storage::Cpu(cpu) => cpu.recycle(),
+        }
+    }
+}
+
 impl Storage {
+    /// The host buffer, moved out (the storage left behind is empty).
+    pub(crate) fn into_cpu(mut self) -> CpuStorage {
+        match &mut self {
+            Storage::Cpu(cpu) => {
+                std::mem::replace(cpu, CpuStorage::Bool(HostBuffer::Owned(Vec::new())))
+            }
+        }
+    }
+
     /// Where the bytes are.
     pub(crate) fn device(&self) -> Device {
         match self {
