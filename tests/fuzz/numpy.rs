@@ -8,42 +8,17 @@
 //! removed, duplicated or spliced ranges, truncation), and reads it with
 //! both readers. It fails, saving the input under `target/fuzz-failures/`,
 //! when a reader panics or allocates more than the input's size plus 1 MiB.
-#![expect(
-    unsafe_code,
-    reason = "a counting global allocator that forwards to the system allocator"
-)]
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use tensorbridge::numpy::{NpzReader, read_npy};
+use tensorbridge_tests::counting_alloc::{CountingAllocator, peak_since};
 use tensorbridge_tests::npy_corpus;
 
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards every call to the system allocator unchanged; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(live, Ordering::Relaxed);
-        // SAFETY: the caller's contract for `alloc` is passed on as it is.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: `ptr` was allocated by `System` with `layout`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 /// Allowed allocation beyond the input's size.
 const SLACK: usize = 1 << 20;
@@ -135,15 +110,15 @@ fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>, pool: &[Vec<u8>]) {
 
 /// Reads `input` with both readers; the peak allocation above the start.
 fn exercise(input: &[u8]) -> usize {
-    let base = LIVE.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
-    let _ = read_npy(input);
-    if let Ok(reader) = NpzReader::new(Cursor::new(input)) {
-        for member in reader {
-            let _ = member;
+    let ((), peak) = peak_since(|| {
+        let _ = read_npy(input);
+        if let Ok(reader) = NpzReader::new(Cursor::new(input)) {
+            for member in reader {
+                let _ = member;
+            }
         }
-    }
-    PEAK.load(Ordering::Relaxed).saturating_sub(base)
+    });
+    peak
 }
 
 fn save_failure(input: &[u8], why: &str) -> ! {

@@ -4,6 +4,7 @@
 
 use std::fmt::Debug;
 
+pub mod counting_alloc;
 pub mod npy_corpus;
 
 use tensorbridge::strategies::ViewOp;
