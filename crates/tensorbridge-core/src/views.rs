@@ -76,17 +76,7 @@ impl ReshapeSpec {
 /// `[2, ?, 3]`.
 impl std::fmt::Display for ReshapeSpec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("[")?;
-        for (i, d) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            match d {
-                Some(d) => write!(f, "{d}")?,
-                None => f.write_str("?")?,
-            }
-        }
-        f.write_str("]")
+        crate::graph::Dims(&self.0).fmt(f)
     }
 }
 

@@ -13,7 +13,6 @@
     reason = "memmap2::Mmap::map is unsafe: the file could be modified while mapped"
 )]
 
-use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 use std::sync::Arc;
@@ -22,7 +21,7 @@ use tensorbridge_core::{Error, Result, Tensor};
 
 use crate::descr::{ByteOrder, Descr};
 use crate::error::{format_err, io_err};
-use crate::read::{data_len, read_header, short_data};
+use crate::read::{data_len, open_sized, read_header, short_data};
 
 /// Loads a `.npy` file by memory-mapping it: no copy and O(1) in the file's
 /// size, the pages are read from the page cache as the tensor is used.
@@ -54,12 +53,7 @@ use crate::read::{data_len, read_header, short_data};
 /// ```
 pub fn load_npy_mmap(path: impl AsRef<Path>) -> Result<Tensor> {
     let path = path.as_ref();
-    let src = format!("'{}'", path.display());
-    let file = File::open(path).map_err(|e| io_err(format!("opening {src}"), e))?;
-    let len = file
-        .metadata()
-        .map_err(|e| io_err(format!("reading the size of {src}"), e))?
-        .len();
+    let (file, len, src) = open_sized(path)?;
     let (preamble, header) = {
         let mut reader = BufReader::with_capacity(1024, &file);
         read_header(&mut reader, &src, Some(len))?

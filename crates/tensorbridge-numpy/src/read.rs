@@ -87,13 +87,20 @@ pub fn load_npy_as(path: impl AsRef<Path>, dtype: DType) -> Result<Tensor> {
     load_file(path.as_ref(), Some(dtype))
 }
 
-fn load_file(path: &Path, want: Option<DType>) -> Result<Tensor> {
+/// `path` opened for reading, with its size and its name as messages quote
+/// it (`'dir/a.npy'`).
+pub(crate) fn open_sized(path: &Path) -> Result<(File, u64, String)> {
     let src = format!("'{}'", path.display());
     let file = File::open(path).map_err(|e| io_err(format!("opening {src}"), e))?;
     let len = file
         .metadata()
         .map_err(|e| io_err(format!("reading the size of {src}"), e))?
         .len();
+    Ok((file, len, src))
+}
+
+fn load_file(path: &Path, want: Option<DType>) -> Result<Tensor> {
+    let (file, len, src) = open_sized(path)?;
     let mut reader = BufReader::with_capacity(4096, file);
     let (preamble, header) = read_header(&mut reader, &src, Some(len))?;
     let remaining = len.saturating_sub(preamble.data_offset() as u64);

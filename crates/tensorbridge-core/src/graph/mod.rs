@@ -67,6 +67,7 @@ pub use graph::Graph;
 pub use session::Session;
 
 pub(crate) use graph::{any_symbolic, record};
+pub(crate) use infer::Dims;
 pub(crate) use node::Symbol;
 pub(crate) use op::{BinaryOp, Op, ReduceKind, UnaryOp};
 
