@@ -13,6 +13,7 @@ use tensorbridge::numpy::{
     save_scipy_sparse_npz, write_npy,
 };
 use tensorbridge::{Complex, DType, Error, Tensor, bf16, f16, s};
+use tensorbridge_tests::as_c128;
 use tensorbridge_tests::npy_corpus::{self, Kind, Member, dict, npy, npy_version};
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -53,34 +54,14 @@ fn every_dtype_round_trips_through_npy_npz_and_mmap() {
         };
         assert_eq!(back.dtype(), d);
         assert_eq!(back.dims(), [3, 4]);
-        assert_eq!(
-            back.cast(DType::C128)
-                .unwrap()
-                .to_vec::<Complex<f64>>()
-                .unwrap(),
-            t.cast(DType::C128)
-                .unwrap()
-                .to_vec::<Complex<f64>>()
-                .unwrap(),
-            "{d}"
-        );
+        assert_eq!(as_c128(&back), as_c128(&t), "{d}");
         let path = dir.join(format!("{}.npy", d.name()));
         save_npy(&path, &t).unwrap();
         if d != DType::BF16 {
             let loaded = load_npy(&path).unwrap();
             let mapped = load_npy_mmap(&path).unwrap();
             for x in [loaded, mapped] {
-                assert_eq!(
-                    x.cast(DType::C128)
-                        .unwrap()
-                        .to_vec::<Complex<f64>>()
-                        .unwrap(),
-                    t.cast(DType::C128)
-                        .unwrap()
-                        .to_vec::<Complex<f64>>()
-                        .unwrap(),
-                    "{d}"
-                );
+                assert_eq!(as_c128(&x), as_c128(&t), "{d}");
             }
         }
     }

@@ -20,6 +20,7 @@ use tensorbridge::numpy::{
 };
 use tensorbridge::sparse::SparseTensor;
 use tensorbridge::{Complex, DType, Tensor, bf16, f16};
+use tensorbridge_tests::as_c128;
 
 /// The interpreter, or `None` after printing why the suite is skipped.
 fn python() -> Option<PathBuf> {
@@ -119,19 +120,23 @@ fn le_hex(t: &Tensor) -> String {
     }
 }
 
+/// The `"shape"` of a manifest case.
+fn dims_of(case: &Value) -> Vec<usize> {
+    case["shape"]
+        .as_array()
+        .expect("a manifest case has a shape list")
+        .iter()
+        .map(|d| d.as_u64().expect("dims are non-negative integers") as usize)
+        .collect()
+}
+
 fn assert_matches(what: &str, t: &Tensor, case: &Value) {
     assert_eq!(
         t.dtype().name(),
         case["dtype"].as_str().unwrap(),
         "{what}: dtype"
     );
-    let shape: Vec<usize> = case["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect();
-    assert_eq!(t.dims(), shape, "{what}: shape");
+    assert_eq!(t.dims(), dims_of(case), "{what}: shape");
     assert_eq!(le_hex(t), case["hex"].as_str().unwrap(), "{what}: values");
 }
 
@@ -195,12 +200,7 @@ fn numpy_and_scipy_files_load_in_tensorbridge() {
             case["dtype"].as_str().unwrap(),
             "{file}"
         );
-        let shape: Vec<usize> = case["shape"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d.as_u64().unwrap() as usize)
-            .collect();
+        let shape = dims_of(case);
         assert_eq!(m.shape().to_vec(), shape, "{file}");
         let (re, im) = naive_dense(&m);
         let want = |key: &str| -> Vec<f64> {
@@ -217,13 +217,7 @@ fn numpy_and_scipy_files_load_in_tensorbridge() {
         let st = load_sparse_npz(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert!(st.is_canonical(), "{file}");
         assert_eq!(st.dense_shape().dims(), shape, "{file}");
-        let dense = st
-            .to_dense()
-            .unwrap()
-            .cast(DType::C128)
-            .unwrap()
-            .to_vec::<Complex<f64>>()
-            .unwrap();
+        let dense = as_c128(&st.to_dense().unwrap());
         let st_re: Vec<f64> = dense.iter().map(|z| z.re).collect();
         let st_im: Vec<f64> = dense.iter().map(|z| z.im).collect();
         assert_eq!(st_re, want("dense_re"), "{file}: SparseTensor real parts");
@@ -246,12 +240,7 @@ fn numpy_and_scipy_files_load_in_tensorbridge() {
 /// duplicates as SciPy does.
 fn naive_dense(m: &ScipySparse) -> (Vec<f64>, Vec<f64>) {
     let [rows, cols] = m.shape();
-    let data = m
-        .data()
-        .cast(DType::C128)
-        .unwrap()
-        .to_vec::<Complex<f64>>()
-        .unwrap();
+    let data = as_c128(m.data());
     let ints = |t: &Tensor| t.cast(DType::I64).unwrap().to_vec::<i64>().unwrap();
     let mut dense = vec![Complex::new(0.0, 0.0); rows * cols];
     match m.format() {

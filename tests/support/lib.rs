@@ -341,3 +341,12 @@ pub fn is_strided(p: &Naive<usize>) -> bool {
         p.at(idx) as i128 == expect
     })
 }
+
+/// Every element of `t` widened to `Complex<f64>`, in C order: one exact
+/// common type for comparing tensors of any dtype (every dtype but U64/I64
+/// beyond 2^53 converts exactly).
+pub fn as_c128(t: &tensorbridge::Tensor) -> Vec<num_complex::Complex<f64>> {
+    t.cast(tensorbridge::DType::C128)
+        .and_then(|c| c.to_vec::<num_complex::Complex<f64>>())
+        .unwrap_or_else(|e| panic!("widening a {} tensor to c128: {e}", t.dtype()))
+}
