@@ -47,9 +47,23 @@ fn binary(
     op: fn(&Tensor, &Tensor) -> tensorbridge_core::Result<Tensor>,
 ) -> PyResult<Py<PyAny>> {
     let py = other.py();
-    let Some(other) = operand(slf, other)? else {
+    let Some(mut other) = operand(slf, other)? else {
         return Ok(py.NotImplemented());
     };
+    // `placeholder * 2.0`: an eager operand of a symbolic tensor becomes a
+    // constant node of its graph, as in TensorFlow.
+    if let Some(g) = slf.graph()
+        && !other.is_symbolic()
+    {
+        other = g.constant(&other);
+    }
+    let mut slf = slf.clone();
+    if let Some(g) = other.graph()
+        && !slf.is_symbolic()
+    {
+        slf = g.constant(&slf);
+    }
+    let slf = &slf;
     let out = if reflected { op(&other, slf) } else { op(slf, &other) }.py()?;
     Ok(Py::new(py, PyTensor(out))?.into_any())
 }
