@@ -23,7 +23,7 @@ fn tensor_of(value: &Bound<'_, PyAny>, dtype: Option<&str>) -> PyResult<Tensor> 
     kwargs.set_item("dtype", dtype)?;
     kwargs.set_item("order", "C")?;
     let array = np.getattr("asarray")?.call((value,), Some(&kwargs))?;
-    Ok(crate::interop::from_numpy(&array)?.0.contiguous_copy().py()?)
+    crate::interop::from_numpy(&array)?.0.contiguous_copy().py()
 }
 
 /// `with tb.device("/GPU:0"):` — the device new tensors are made on in
@@ -173,8 +173,16 @@ impl PyRaggedTensor {
 
     /// The rows as nested lists of Python values.
     fn to_list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let padded = self.0.to_tensor(&Tensor::zeros([], self.0.dtype()).py()?).py()?;
-        let lengths = self.0.row_lengths().py()?.cast(tensorbridge_core::DType::I64).py()?;
+        let padded = self
+            .0
+            .to_tensor(&Tensor::zeros([], self.0.dtype()).py()?)
+            .py()?;
+        let lengths = self
+            .0
+            .row_lengths()
+            .py()?
+            .cast(tensorbridge_core::DType::I64)
+            .py()?;
         let padded = Py::new(py, PyTensor(padded))?.into_bound(py);
         let rows = padded.call_method0("numpy")?.call_method0("tolist")?;
         let lengths: Vec<i64> = lengths.to_vec::<i64>().py()?;
@@ -244,7 +252,11 @@ impl PyGraph {
 
     /// `tf.compat.v1.placeholder(dtype, shape)`: `None` for unknown dims.
     #[pyo3(signature = (dtype, shape))]
-    fn placeholder(&self, dtype: &Bound<'_, PyAny>, shape: Vec<Option<usize>>) -> PyResult<PyTensor> {
+    fn placeholder(
+        &self,
+        dtype: &Bound<'_, PyAny>,
+        shape: Vec<Option<usize>>,
+    ) -> PyResult<PyTensor> {
         let dtype = crate::dtype::from_py(dtype)?;
         Ok(PyTensor(self.0.placeholder(dtype, &shape)))
     }
@@ -312,7 +324,11 @@ impl PySession {
         let outs = self.0.run_tensors(&refs, &pairs).py()?;
         let arrays = outs
             .into_iter()
-            .map(|t| Py::new(py, PyTensor(t))?.into_bound(py).call_method0("numpy"))
+            .map(|t| {
+                Py::new(py, PyTensor(t))?
+                    .into_bound(py)
+                    .call_method0("numpy")
+            })
             .collect::<PyResult<Vec<_>>>()?;
         if single {
             Ok(arrays.into_iter().next().expect("one fetch, one output"))
@@ -389,7 +405,10 @@ impl PyFunction {
         let outs = py
             .detach(|| self.inner.call(&tensors))
             .map_err(|e| match e {
-                Error::InvalidArgument { op: "function", what } => PyRuntimeError::new_err(what),
+                Error::InvalidArgument {
+                    op: "function",
+                    what,
+                } => PyRuntimeError::new_err(what),
                 e => crate::errors::to_py(e),
             })?;
         let mut outs = outs

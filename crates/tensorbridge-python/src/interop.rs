@@ -33,9 +33,7 @@ fn require_bfloat16(py: Python<'_>) -> PyResult<()> {
 /// The tensor as a `numpy.ndarray`: for a host tensor a read-only view of
 /// its buffer that keeps `owner` (the Python tensor) alive, O(1); for a
 /// device tensor a fresh, writable host copy. Returns whether it copied.
-pub(crate) fn to_numpy<'py>(
-    owner: &Bound<'py, PyTensor>,
-) -> PyResult<(Bound<'py, PyAny>, bool)> {
+pub(crate) fn to_numpy<'py>(owner: &Bound<'py, PyTensor>) -> PyResult<(Bound<'py, PyAny>, bool)> {
     let py = owner.py();
     let t = &owner.get().0;
     if t.dtype() == DType::BF16 {
@@ -98,7 +96,11 @@ pub(crate) fn from_numpy(array: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
     let array = array.cast::<PyUntypedArray>().map_err(|_| {
         PyTypeError::new_err(format!(
             "from_numpy expects a numpy.ndarray, got {}; use tb.constant for other values",
-            array.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+            array
+                .get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
         ))
     })?;
     let descr = array.dtype();
@@ -141,7 +143,9 @@ pub(crate) fn from_numpy(array: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
         .ok_or_else(|| PyTypeError::new_err("the array's byte size overflows"))?;
     // SAFETY: `array` is a live ndarray; its data pointer is read, not
     // dereferenced here.
-    let ptr = unsafe { (*array.as_array_ptr()).fields.data }.cast::<u8>().cast_const();
+    let ptr = unsafe { (*array.as_array_ptr()).fields.data }
+        .cast::<u8>()
+        .cast_const();
     let owner: ForeignOwner = Arc::new(NumpyBytes {
         ptr,
         len,
@@ -193,12 +197,12 @@ pub(crate) fn dlpack_capsule(
         t.clone()
     };
     let capsule = match request.abi() {
-        dlpark::python::ExportAbi::Versioned => dlpack::to_dlpack(&source)
-            .py()?
-            .into_pyobject(py)?,
-        dlpark::python::ExportAbi::Legacy => dlpack::to_dlpack_legacy(&source)
-            .py()?
-            .into_pyobject(py)?,
+        dlpark::python::ExportAbi::Versioned => {
+            dlpack::to_dlpack(&source).py()?.into_pyobject(py)?
+        }
+        dlpark::python::ExportAbi::Legacy => {
+            dlpack::to_dlpack_legacy(&source).py()?.into_pyobject(py)?
+        }
     };
     Ok(capsule.unbind())
 }

@@ -32,9 +32,7 @@ fn operand(like: &Tensor, other: &Bound<'_, PyAny>) -> PyResult<Option<Tensor>> 
     if like.dtype() == tensorbridge_core::DType::BF16 {
         py.import("ml_dtypes")?;
     }
-    let array = np
-        .getattr("asarray")?
-        .call1((other, like.dtype().name()))?;
+    let array = np.getattr("asarray")?.call1((other, like.dtype().name()))?;
     let t = interop::from_numpy(&array)?.0.contiguous_copy().py()?;
     Ok(Some(t))
 }
@@ -64,7 +62,12 @@ fn binary(
         slf = g.constant(&slf);
     }
     let slf = &slf;
-    let out = if reflected { op(&other, slf) } else { op(slf, &other) }.py()?;
+    let out = if reflected {
+        op(&other, slf)
+    } else {
+        op(slf, &other)
+    }
+    .py()?;
     Ok(Py::new(py, PyTensor(out))?.into_any())
 }
 
@@ -241,7 +244,11 @@ impl PyTensor {
     fn __mod__(&self, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         binary(&self.0, other, false, Tensor::rem)
     }
-    fn __pow__(&self, other: &Bound<'_, PyAny>, _modulo: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    fn __pow__(
+        &self,
+        other: &Bound<'_, PyAny>,
+        _modulo: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         binary(&self.0, other, false, Tensor::pow)
     }
     fn __matmul__(&self, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
