@@ -101,6 +101,16 @@ def test_from_numpy_shares_fortran_order_and_transposes():
     assert np.shares_memory(u.numpy(), y)
 
 
+def test_empty_and_zero_dim_arrays():
+    e = tb.from_numpy(np.zeros((0, 3), np.float64))
+    assert e.shape == (0, 3) and e.numpy().shape == (0, 3)
+    assert tb.constant([]).numpy().dtype == np.float32
+    s = tb.constant(3)
+    assert s.shape == () and s.dtype == "int32" and s.numpy() == 3
+    assert tb.constant(2**40).dtype == "int64"  # does not fit int32
+    np.testing.assert_array_equal(np.from_dlpack(tb.constant(np.zeros((2, 0)))), np.zeros((2, 0)))
+
+
 def test_from_numpy_refuses_what_it_cannot_share():
     x = np.arange(10, dtype=np.float32)
     with pytest.raises(ValueError, match="compact layout"):

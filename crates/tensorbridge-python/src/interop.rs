@@ -78,7 +78,11 @@ unsafe impl Sync for NumpyBytes {}
 impl AsRef<[u8]> for NumpyBytes {
     fn as_ref(&self) -> &[u8] {
         if self.len == 0 {
-            return &[];
+            // Empty, at an address aligned for every element type.
+            // SAFETY: a dangling, non-null, aligned pointer is valid for 0 bytes.
+            return unsafe {
+                std::slice::from_raw_parts(std::ptr::NonNull::<u128>::dangling().as_ptr().cast(), 0)
+            };
         }
         // SAFETY: `from_numpy` checked that the array's elements fill
         // exactly `len` bytes from `ptr` (a compact layout with non-negative

@@ -162,10 +162,13 @@ impl PyTensor {
         interop::dlpack_capsule(py, &self.0, stream, max_version, dl_device, copy)
     }
 
-    /// DLPack device: `(1, 0)` (kDLCPU) for host tensors.
+    /// DLPack device: `(1, 0)` (kDLCPU) for host tensors, `(2, n)`
+    /// (kDLCUDA) for tensors on CUDA device `n`.
     fn __dlpack_device__(&self) -> PyResult<(u32, i32)> {
-        let d = tensorbridge_numpy::dlpack::device::to_dl_device(self.0.device())
-            .map_err(|e| PyBufferError::new_err(e.to_string()))?;
+        let d =
+            tensorbridge_numpy::dlpack::device::dl_device_of(self.0.device()).ok_or_else(|| {
+                PyBufferError::new_err(format!("device {} has no DLPack id", self.0.device()))
+            })?;
         Ok((d.device_type.0, d.device_id))
     }
 

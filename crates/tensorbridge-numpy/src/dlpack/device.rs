@@ -5,6 +5,23 @@
 use dlpark::ffi::{DLDevice, DLDeviceType};
 use tensorbridge_core::{Device, Error, Result};
 
+/// Where `device` is, in DLPack's terms (`kDLCPU`, or `kDLCUDA` with the
+/// ordinal): what `__dlpack_device__` reports, whether or not the memory
+/// can be exported in this build (see [`to_dl_device`]).
+///
+/// ```
+/// use tensorbridge_core::Device;
+/// use tensorbridge_numpy::dlpack::device::dl_device_of;
+///
+/// assert_eq!(dl_device_of(Device::Cuda(1)), Some(tensorbridge_numpy::dlpack::DLDevice::cuda(1)));
+/// ```
+pub fn dl_device_of(device: Device) -> Option<DLDevice> {
+    match device {
+        Device::Cpu => Some(DLDevice::CPU),
+        Device::Cuda(n) => i32::try_from(n).ok().map(DLDevice::cuda),
+    }
+}
+
 /// The DLPack device of `device`, for an export.
 ///
 /// **Errors**: [`Error::DeviceUnavailable`] for a device whose memory cannot
