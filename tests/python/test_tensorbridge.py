@@ -7,6 +7,7 @@ Run by `cargo xtask test` after `maturin develop` into .venv; by hand:
 
 import gc
 import sys
+import weakref
 
 import ml_dtypes
 import numpy as np
@@ -150,6 +151,30 @@ def test_tb_from_dlpack_is_zero_copy():
     assert np.shares_memory(u.numpy(), x)
     cap = tb.constant([1, 2, 3]).__dlpack__()
     np.testing.assert_array_equal(tb.from_dlpack(cap).numpy(), [1, 2, 3])
+
+
+def test_every_owner_is_released_exactly_once():
+    # The array's lifetime shows whether references leak: a tensor, its
+    # views, unconsumed capsules and consumed ones all hold it; once they are
+    # gone it is freed (a double release would crash instead).
+    x = np.arange(1 << 16, dtype=np.float64)
+    alive = weakref.ref(x)
+    t = tb.from_numpy(x)
+    del x
+    capsules = [t.__dlpack__(), t.__dlpack__(max_version=(1, 0))]
+    a = np.from_dlpack(t)
+    b = t.numpy()
+    u = tb.from_dlpack(tb.from_dlpack(t))
+    del t
+    gc.collect()
+    assert alive() is not None
+    np.testing.assert_array_equal(u.numpy()[:3], [0, 1, 2])
+    del capsules, a, b
+    gc.collect()
+    assert alive() is not None  # u still reads it
+    del u
+    gc.collect()
+    assert alive() is None
 
 
 def test_dlpack_copy_and_device_requests():
