@@ -80,7 +80,7 @@ const STEPS: &[Step] = &[
         ],
     },
     Step {
-        title: "Python venv (numpy, scipy, ml_dtypes) for the interop suite",
+        title: "Python venv (numpy, scipy, ml_dtypes, maturin, pytest) for the Python suites",
         invocations: &[Invocation {
             program: Program::PythonVenv,
             env: &[],
