@@ -84,6 +84,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     if !status.success() {
         return Err(format!("`{line}` exited with {status}"));
     }
+    python_rows(&results_dir, options.filter.as_deref());
 
     let rows = WORKLOADS
         .iter()
@@ -134,6 +135,38 @@ fn whole_seconds(time: SystemTime) -> SystemTime {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since_epoch| since_epoch.as_secs());
     UNIX_EPOCH + Duration::from_secs(secs)
+}
+
+/// W1d/W1e: the Python module, built in release into the venv, timed by
+/// benches/python/bench_zero_copy.py, which leaves its medians where
+/// criterion leaves its own. Without a venv or a build the rows are
+/// reported as not run, with the reason printed here.
+fn python_rows(results_dir: &Path, filter: Option<&str>) {
+    let script = crate::workspace_root().join("benches/python/bench_zero_copy.py");
+    println!(
+        "\n==> W1d/W1e: maturin develop --release && python {}",
+        script.display()
+    );
+    let outcome = crate::venv::ensure()
+        .and_then(|()| crate::python::develop(true))
+        .and_then(|()| {
+            let mut command = std::process::Command::new(crate::venv::python());
+            command.arg(&script).arg(results_dir);
+            if let Some(filter) = filter {
+                command.arg(filter);
+            }
+            let status = command
+                .status()
+                .map_err(|e| format!("could not start the Python bench: {e}"))?;
+            if status.success() {
+                Ok(())
+            } else {
+                Err(format!("the Python bench exited with {status}"))
+            }
+        });
+    if let Err(e) = outcome {
+        println!("W1d/W1e not run: {e}");
+    }
 }
 
 /// The median, in seconds, that criterion recorded for `group/function`

@@ -11,6 +11,7 @@
 
 mod bench;
 mod fuzz;
+mod python;
 mod test;
 mod venv;
 mod workloads;
@@ -29,14 +30,17 @@ usage: cargo xtask <command>
 commands:
   test                        run every check CI runs, cheapest first:
                               fmt, clippy, facade feature builds, the
-                              Python venv (numpy, scipy, ml_dtypes), tests
-                              (NumPy/SciPy interop included), benches in
-                              test mode, the tour example, docs
+                              Python venv (numpy, scipy, ml_dtypes, maturin,
+                              pytest), tests (NumPy/SciPy interop included),
+                              the Python module (maturin + pytest), benches
+                              in test mode, the tour example, docs
   bench [FILTER] [--json PATH]
                               run the criterion benches (only the groups
                               matching FILTER, a regex, when given) and
                               print each workload of BENCHMARKS.md against
-                              its target; --json also writes the rows to PATH
+                              its target (W1d/W1e: the Python module built
+                              in release, timed by benches/python);
+                              --json also writes the rows to PATH
   fuzz [--seconds N] [--seed S]
                               fuzz read_npy and the npz reader for N seconds
                               (default 60): mutated valid and malformed

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::{Result, cargo, describe, human_duration, venv};
+use crate::{Result, cargo, describe, human_duration, python, venv};
 
 /// What an invocation runs.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -12,6 +12,8 @@ enum Program {
     Cargo,
     /// Creates (or reuses) the Python venv of the NumPy/SciPy interop suite.
     PythonVenv,
+    /// Builds the Python module into the venv with maturin and runs pytest.
+    PythonModule,
 }
 
 /// One invocation of a step.
@@ -30,6 +32,7 @@ impl Invocation {
         match self.program {
             Program::Cargo => describe(self.env, self.args),
             Program::PythonVenv => venv::DESCRIPTION.to_owned(),
+            Program::PythonModule => python::DESCRIPTION.to_owned(),
         }
     }
 }
@@ -77,7 +80,7 @@ const STEPS: &[Step] = &[
         ],
     },
     Step {
-        title: "Python venv (numpy, scipy, ml_dtypes) for the interop suite",
+        title: "Python venv (numpy, scipy, ml_dtypes, maturin, pytest) for the Python suites",
         invocations: &[Invocation {
             program: Program::PythonVenv,
             env: &[],
@@ -90,6 +93,14 @@ const STEPS: &[Step] = &[
             program: Program::Cargo,
             env: &[("TENSORBRIDGE_EXPECT_PYTHON", "1")],
             args: &["test", "--workspace"],
+        }],
+    },
+    Step {
+        title: "the Python module against real NumPy (maturin, pytest)",
+        invocations: &[Invocation {
+            program: Program::PythonModule,
+            env: &[],
+            args: &[],
         }],
     },
     Step {
@@ -137,8 +148,12 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         for invocation in step.invocations {
             let line = invocation.line();
             println!("\n==> [{number}/{total}] {}: {line}", step.title);
-            if invocation.program == Program::PythonVenv {
-                venv::ensure().map_err(|e| {
+            if invocation.program != Program::Cargo {
+                let outcome = match invocation.program {
+                    Program::PythonVenv => venv::ensure(),
+                    _ => python::test(),
+                };
+                outcome.map_err(|e| {
                     format!(
                         "step {number}/{total} ({}) FAILED after {}: {e}",
                         step.title,
@@ -208,6 +223,7 @@ mod tests {
                 "cargo build -p tensorbridge --all-features",
                 "python3 -m venv .venv && .venv/bin/python -m pip install -r tests/python/requirements.txt",
                 "TENSORBRIDGE_EXPECT_PYTHON=1 cargo test --workspace",
+                "(cd python && maturin develop) && .venv/bin/python -m pytest -q tests/python",
                 "cargo test -p tensorbridge-benches --benches",
                 "cargo run -p tensorbridge --example tour",
                 "RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps",

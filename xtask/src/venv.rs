@@ -1,5 +1,6 @@
-//! The Python venv of the NumPy/SciPy interop suite: `.venv` at the
-//! workspace root with numpy, scipy and ml_dtypes from pip
+//! The Python venv of the NumPy/SciPy interop suite and of the Python
+//! module's suite: `.venv` at the workspace root with numpy, scipy,
+//! ml_dtypes, maturin and pytest from pip
 //! (tests/python/requirements.txt), created when missing or incomplete and
 //! reused otherwise.
 
@@ -25,7 +26,7 @@ pub(crate) fn python() -> PathBuf {
 /// Whether the venv's interpreter imports all three packages.
 fn complete() -> bool {
     Command::new(python())
-        .args(["-c", "import numpy, scipy, ml_dtypes"])
+        .args(["-c", "import numpy, scipy, ml_dtypes, maturin, pytest"])
         .output()
         .is_ok_and(|o| o.status.success())
 }
@@ -62,11 +63,11 @@ pub(crate) fn ensure() -> Result<()> {
             ])
             .arg(root.join("tests/python/requirements.txt"))
             .current_dir(&root),
-        "pip install of numpy, scipy, ml_dtypes into .venv (pip must reach PyPI)",
+        "pip install of numpy, scipy, ml_dtypes, maturin, pytest into .venv (pip must reach PyPI)",
     )?;
     if !complete() {
         return Err(format!(
-            "{} still cannot import numpy, scipy and ml_dtypes after pip install",
+            "{} still cannot import numpy, scipy, ml_dtypes, maturin and pytest after pip install",
             python().display()
         ));
     }

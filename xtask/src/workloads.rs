@@ -79,6 +79,18 @@ pub(crate) const WORKLOADS: &[Workload] = &[
         Target::Ratio(2.5),
     ),
     cpu(
+        "W1d",
+        "np.asarray(t) of a 256 MiB tensor (Python)",
+        None,
+        Target::AbsoluteSecs(10e-6),
+    ),
+    cpu(
+        "W1e",
+        "tb.from_numpy of a 256 MiB array (Python)",
+        None,
+        Target::AbsoluteSecs(10e-6),
+    ),
+    cpu(
         "W2a",
         "t + 1.0 on 2^24 elements",
         Some(64 * MIB),
@@ -228,9 +240,9 @@ mod tests {
         assert_eq!(
             ids,
             [
-                "W1a", "W1b", "W1c", "W2a", "W2b", "W2c", "W3", "W3b", "W3c", "W4", "W4b", "W5",
-                "W6", "W7a", "W7b", "W7c", "W8a", "W8b", "W8c", "W10", "G1", "G2", "G3", "G4",
-                "G5", "G6",
+                "W1a", "W1b", "W1c", "W1d", "W1e", "W2a", "W2b", "W2c", "W3", "W3b", "W3c", "W4",
+                "W4b", "W5", "W6", "W7a", "W7b", "W7c", "W8a", "W8b", "W8c", "W10", "G1", "G2",
+                "G3", "G4", "G5", "G6",
             ]
         );
     }
@@ -255,6 +267,8 @@ mod tests {
             absolute,
             [
                 ("W1a", 1e-6),
+                ("W1d", 10e-6),
+                ("W1e", 10e-6),
                 ("W7c", 50e-6),
                 ("W8a", 1e-6),
                 ("W8b", 5e-6),

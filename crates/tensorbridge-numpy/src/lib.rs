@@ -7,6 +7,8 @@
 //! - [`save_npz`] / [`save_npz_compressed`] / [`load_npz`] and the streaming
 //!   [`NpzReader`] / [`NpzWriter`]: archives of named arrays
 //!   (`np.savez`, `np.savez_compressed`);
+//! - `dlpack` (feature `dlpack`): `to_dlpack` / `from_dlpack`, zero-copy
+//!   exchange with NumPy, PyTorch, JAX or CuPy through DLPack;
 //! - [`ScipySparse`] with [`save_scipy_sparse_npz`] /
 //!   [`load_scipy_sparse_npz`]: `scipy.sparse.save_npz` / `load_npz`.
 //!
@@ -45,6 +47,8 @@
 
 mod atomic;
 mod descr;
+#[cfg(feature = "dlpack")]
+pub mod dlpack;
 mod error;
 mod header;
 mod mmap;

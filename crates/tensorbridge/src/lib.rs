@@ -29,6 +29,7 @@
 //! | feature    | default | what it adds |
 //! |------------|---------|--------------|
 //! | `numpy`    | yes     | [`numpy`]: `.npy`/`.npz` files read and written as NumPy does, memory-mapped loads, SciPy sparse archives |
+//! | `dlpack`   | no      | `numpy::dlpack` (needs `numpy`): `to_dlpack` / `from_dlpack`, zero-copy exchange with NumPy, PyTorch, JAX, CuPy through DLPack (the `dlpark` crate) |
 //! | `parallel` | yes     | large copies, casts and fills run on all cores (rayon) |
 //! | `sparse`   | yes     | `sparse`: `SparseTensor` (`tf.sparse.SparseTensor`), dense and `sprs` conversions, sparse ops |
 //! | `ragged`   | yes     | `ragged`: `RaggedTensor` (`tf.RaggedTensor`), the `ragged!` macro, padding to dense and `numpy()` as two dense arrays; with `sparse` too, `RaggedTensor::to_sparse` |
@@ -54,9 +55,11 @@
 //! Graph mode ([`graph`]: symbolic tensors, [`graph::Session`], traced
 //! [`graph::function`]s) is part of the core and needs no feature.
 //!
-//! The CUDA backend and Python bindings arrive as their own crates and
-//! features; a
-//! feature appears here only once its crate has landed.
+//! The Python module (`import tensorbridge`) is not a Cargo feature: it is
+//! the `tensorbridge-python` crate, built with maturin from
+//! `python/pyproject.toml` (see the README). The CUDA backend arrives as its
+//! own crate and feature; a feature appears here only once its crate has
+//! landed.
 
 pub use tensorbridge_core::*;
 

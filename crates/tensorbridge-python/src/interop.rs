@@ -1,0 +1,212 @@
+//! The NumPy and DLPack bridges: tensors as `numpy.ndarray`s and back, and
+//! `__dlpack__` / `from_dlpack`.
+#![expect(
+    unsafe_code,
+    reason = "NumPy's C API: arrays over a tensor's buffer, and tensors over an array's"
+)]
+
+use std::sync::Arc;
+
+use dlpark::python::{ExportRequest, ImportedDlpack};
+use numpy::npyffi::NPY_ARRAY_WRITEABLE;
+use numpy::{PyArray, PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
+use pyo3::exceptions::{PyBufferError, PyTypeError};
+use pyo3::prelude::*;
+use tensorbridge_core::{DType, Device, ForeignOwner, Tensor};
+use tensorbridge_numpy::dlpack;
+
+use crate::dtype::{self, with_element};
+use crate::errors::IntoPy;
+use crate::tensor::PyTensor;
+
+/// Makes sure NumPy knows `bfloat16` (registered by `ml_dtypes`), or says
+/// what to do: never a silent upcast.
+fn require_bfloat16(py: Python<'_>) -> PyResult<()> {
+    py.import("ml_dtypes").map(|_| ()).map_err(|_| {
+        PyTypeError::new_err(
+            "a bfloat16 tensor becomes a NumPy array of ml_dtypes.bfloat16, and ml_dtypes is not \
+             installed: `pip install ml_dtypes`, or cast first: t.cast('float32')",
+        )
+    })
+}
+
+/// The tensor as a `numpy.ndarray`: for a host tensor a read-only view of
+/// its buffer that keeps `owner` (the Python tensor) alive, O(1); for a
+/// device tensor a fresh, writable host copy. Returns whether it copied.
+pub(crate) fn to_numpy<'py>(owner: &Bound<'py, PyTensor>) -> PyResult<(Bound<'py, PyAny>, bool)> {
+    let py = owner.py();
+    let t = &owner.get().0;
+    if t.dtype() == DType::BF16 {
+        require_bfloat16(py)?;
+    }
+    if t.device() != Device::Cpu {
+        let array = with_element!(t.dtype(), T => {
+            PyArray::from_owned_array(py, t.to_array::<T>().py()?).into_any()
+        });
+        return Ok((array, true));
+    }
+    let array = with_element!(t.dtype(), T => {
+        let view = t.view::<T>().py()?;
+        // SAFETY: the view's elements live in the tensor's buffer, which
+        // `owner` (set as the array's base object) keeps alive and which no
+        // one ever writes: the array is made read-only just below, before
+        // Python sees it.
+        let array = unsafe { PyArray::borrow_from_array(&view, owner.clone().into_any()) };
+        // SAFETY: `array` is a valid array object that only this thread
+        // knows yet; clearing WRITEABLE makes NumPy refuse writes.
+        unsafe { (*array.as_array_ptr()).fields.flags &= !NPY_ARRAY_WRITEABLE };
+        array.into_any()
+    });
+    Ok((array, false))
+}
+
+/// The bytes of a NumPy array, read in place; the array (and so its
+/// buffer) stays alive as long as the tensor or any view of it.
+struct NumpyBytes {
+    ptr: *const u8,
+    len: usize,
+    _array: Py<PyAny>,
+}
+
+// SAFETY: the bytes are only read, and `Py<PyAny>` is Send + Sync (PyO3
+// defers its decref to a thread attached to the interpreter); the raw
+// pointer is what stops the auto traits.
+unsafe impl Send for NumpyBytes {}
+// SAFETY: as above.
+unsafe impl Sync for NumpyBytes {}
+
+impl AsRef<[u8]> for NumpyBytes {
+    fn as_ref(&self) -> &[u8] {
+        if self.len == 0 {
+            // Empty, at an address aligned for every element type.
+            // SAFETY: a dangling, non-null, aligned pointer is valid for 0 bytes.
+            return unsafe {
+                std::slice::from_raw_parts(std::ptr::NonNull::<u128>::dangling().as_ptr().cast(), 0)
+            };
+        }
+        // SAFETY: `from_numpy` checked that the array's elements fill
+        // exactly `len` bytes from `ptr` (a compact layout with non-negative
+        // strides); the array, held by `self`, owns or keeps them alive.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+/// `tb.from_numpy(a)`: a tensor over the array's memory, without a copy.
+/// The array must be in native byte order and compact (C order, Fortran
+/// order or any transpose of one); others are refused with what to do.
+#[pyfunction]
+pub(crate) fn from_numpy(array: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    let py = array.py();
+    let array = array.cast::<PyUntypedArray>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "from_numpy expects a numpy.ndarray, got {}; use tb.constant for other values",
+            array
+                .get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+        ))
+    })?;
+    let descr = array.dtype();
+    let dtype = match dtype::ALL.into_iter().find(|&d| {
+        d != DType::BF16 && with_element!(d, T => descr.is_equiv_to(&numpy::dtype::<T>(py)))
+    }) {
+        Some(d) => d,
+        None => {
+            let name: String = descr.getattr("name")?.extract()?;
+            if name == "bfloat16" && descr.itemsize() == 2 && descr.byteorder() != b'>' {
+                DType::BF16
+            } else {
+                return Err(PyTypeError::new_err(format!(
+                    "numpy dtype {} cannot be shared: tensorbridge has {} in native byte order \
+                     (use a.astype(...) to convert)",
+                    descr.str()?,
+                    dtype::ALL.map(DType::name).join(", ")
+                )));
+            }
+        }
+    };
+    let item = dtype.size_in_bytes() as isize;
+    let dims = array.shape().to_vec();
+    let strides = array
+        .strides()
+        .iter()
+        .map(|&s| {
+            (s % item == 0).then_some(s / item).ok_or_else(|| {
+                PyTypeError::new_err(format!(
+                    "strides {:?} (bytes) are not multiples of the item size {item}; use \
+                     np.ascontiguousarray(a) first",
+                    array.strides()
+                ))
+            })
+        })
+        .collect::<PyResult<Vec<isize>>>()?;
+    let numel = dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+    let len = numel
+        .and_then(|n| n.checked_mul(item as usize))
+        .ok_or_else(|| PyTypeError::new_err("the array's byte size overflows"))?;
+    // SAFETY: `array` is a live ndarray; its data pointer is read, not
+    // dereferenced here.
+    let ptr = unsafe { (*array.as_array_ptr()).fields.data }
+        .cast::<u8>()
+        .cast_const();
+    let owner: ForeignOwner = Arc::new(NumpyBytes {
+        ptr,
+        len,
+        _array: array.clone().into_any().unbind(),
+    });
+    let t = dlpack::from_strided_host_bytes(owner, 0, dtype, &dims, Some(&strides)).py()?;
+    Ok(PyTensor(t))
+}
+
+/// `tb.from_dlpack(x)`: a tensor over the memory of any DLPack producer
+/// (an object with `__dlpack__`, or a DLPack capsule), without a copy.
+#[pyfunction]
+pub(crate) fn from_dlpack(x: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    let imported = dlpark::python::from_dlpack(x.as_borrowed(), None, None)?;
+    let t = match imported {
+        ImportedDlpack::Legacy(m) => dlpack::from_dlpack(m),
+        ImportedDlpack::Versioned(m) => dlpack::from_dlpack(m),
+    }
+    .py()?;
+    Ok(PyTensor(t))
+}
+
+/// `Tensor.__dlpack__`: a DLPack capsule over the tensor's buffer
+/// (versioned and `READ_ONLY` when the consumer asks for DLPack 1.x,
+/// legacy otherwise).
+pub(crate) fn dlpack_capsule(
+    py: Python<'_>,
+    t: &Tensor,
+    stream: Option<&Bound<'_, PyAny>>,
+    max_version: Option<(u32, u32)>,
+    dl_device: Option<(u32, i32)>,
+    copy: Option<bool>,
+) -> PyResult<Py<PyAny>> {
+    let device = dlpack::device::to_dl_device(t.device())
+        .map_err(|e| PyBufferError::new_err(e.to_string()))?;
+    let request = ExportRequest::parse(stream, max_version, dl_device, copy)?;
+    if let Some(wanted) = request.device()
+        && wanted != device
+    {
+        return Err(PyBufferError::new_err(format!(
+            "__dlpack__: the tensor is on {}, dl_device {:?} was asked for; copy it there first",
+            t.device(),
+            (wanted.device_type.0, wanted.device_id)
+        )));
+    }
+    let source = if copy == Some(true) {
+        t.contiguous_copy().py()?
+    } else {
+        t.clone()
+    };
+    let capsule = match request.abi() {
+        dlpark::python::ExportAbi::Versioned => {
+            dlpack::to_dlpack(&source).py()?.into_pyobject(py)?
+        }
+        dlpark::python::ExportAbi::Legacy => {
+            dlpack::to_dlpack_legacy(&source).py()?.into_pyobject(py)?
+        }
+    };
+    Ok(capsule.unbind())
+}
