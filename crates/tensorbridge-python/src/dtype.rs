@@ -36,10 +36,10 @@ pub(crate) fn from_name(name: &str) -> PyResult<DType> {
 /// A dtype argument: a name, a `numpy.dtype`, or anything `numpy.dtype()`
 /// accepts (`np.float32`, `ml_dtypes.bfloat16`, `float`).
 pub(crate) fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<DType> {
-    if let Ok(name) = obj.extract::<String>() {
-        if let Ok(d) = from_name(&name) {
-            return Ok(d);
-        }
+    if let Ok(name) = obj.extract::<String>()
+        && let Ok(d) = from_name(&name)
+    {
+        return Ok(d);
     }
     let np = obj.py().import("numpy")?;
     let name: String = np

@@ -210,3 +210,17 @@ pub(crate) fn dlpack_capsule(
     };
     Ok(capsule.unbind())
 }
+
+/// A value as a tensor: a `Tensor` as it is, anything else through
+/// `numpy.asarray` (with `dtype` when given) and a copy.
+pub(crate) fn tensor_of(value: &Bound<'_, PyAny>, dtype: Option<&str>) -> PyResult<Tensor> {
+    if let Ok(t) = value.cast::<PyTensor>() {
+        return Ok(t.get().0.clone());
+    }
+    let np = value.py().import("numpy")?;
+    let kwargs = pyo3::types::PyDict::new(value.py());
+    kwargs.set_item("dtype", dtype)?;
+    kwargs.set_item("order", "C")?;
+    let array = np.getattr("asarray")?.call((value,), Some(&kwargs))?;
+    crate::interop::from_numpy(&array)?.0.contiguous_copy().py()
+}

@@ -7,10 +7,14 @@
 //! keep the tensor alive); NumPy arrays become tensors without a copy; DLPack
 //! works both ways through `tensorbridge_numpy::dlpack`.
 
+mod device;
 mod dtype;
 mod errors;
-mod extras;
+mod graph;
 mod interop;
+mod ops;
+mod ragged;
+mod sparse;
 mod tensor;
 
 use pyo3::prelude::*;
@@ -19,18 +23,18 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<tensor::PyTensor>()?;
-    m.add_class::<extras::PyDeviceScope>()?;
-    m.add_class::<extras::PySparseTensor>()?;
-    m.add_class::<extras::PyRaggedTensor>()?;
-    m.add_class::<extras::PyGraph>()?;
-    m.add_class::<extras::PySession>()?;
-    m.add_class::<extras::PyFunction>()?;
+    m.add_class::<device::PyDeviceScope>()?;
+    m.add_class::<sparse::PySparseTensor>()?;
+    m.add_class::<ragged::PyRaggedTensor>()?;
+    m.add_class::<graph::PyGraph>()?;
+    m.add_class::<graph::PySession>()?;
+    m.add_class::<graph::PyFunction>()?;
     m.add_function(wrap_pyfunction!(interop::from_numpy, m)?)?;
     m.add_function(wrap_pyfunction!(interop::from_dlpack, m)?)?;
-    m.add_function(wrap_pyfunction!(extras::devices, m)?)?;
-    m.add_function(wrap_pyfunction!(extras::current_device, m)?)?;
-    m.add_function(wrap_pyfunction!(extras::rgb_to_grayscale, m)?)?;
-    m.add_function(wrap_pyfunction!(extras::random_normal, m)?)?;
-    m.add_function(wrap_pyfunction!(extras::ragged_from_nested_row_lengths, m)?)?;
+    m.add_function(wrap_pyfunction!(device::devices, m)?)?;
+    m.add_function(wrap_pyfunction!(device::current_device, m)?)?;
+    m.add_function(wrap_pyfunction!(ops::rgb_to_grayscale, m)?)?;
+    m.add_function(wrap_pyfunction!(ops::random_normal, m)?)?;
+    m.add_function(wrap_pyfunction!(ragged::ragged_from_nested_row_lengths, m)?)?;
     Ok(())
 }

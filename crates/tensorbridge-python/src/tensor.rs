@@ -204,10 +204,10 @@ impl PyTensor {
     #[pyo3(signature = (session, feed_dict=None))]
     fn eval(
         &self,
-        session: &crate::extras::PySession,
+        session: &crate::graph::PySession,
         feed_dict: Option<&Bound<'_, pyo3::types::PyDict>>,
     ) -> PyResult<PyTensor> {
-        let feeds = crate::extras::feeds(feed_dict)?;
+        let feeds = crate::graph::feeds(feed_dict)?;
         let pairs: Vec<(&Tensor, &Tensor)> = feeds.iter().map(|(a, b)| (a, b)).collect();
         Ok(PyTensor(self.0.eval(&session.0, &pairs).py()?))
     }
