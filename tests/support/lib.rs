@@ -13,8 +13,13 @@ use tensorbridge::{Device, SliceArg};
 /// Runs `f` once for every device of [`tensorbridge::devices`], inside a
 /// [`Device::scope`] of that device (so the fallible constructors,
 /// `Tensor::from_vec`, `Tensor::new`, `Tensor::zeros`, ..., make their
-/// tensors there), and prints `SKIPPED: cuda:0 not available` when the first
-/// GPU is not among them: a missing device is reported, never a silent pass.
+/// tensors there), and prints `SKIPPED: cuda:0 not available (<reason>)` when
+/// the first GPU is not among them: a missing device is reported, never a
+/// silent pass.
+///
+/// **Panics** when the GPU is missing and the environment variable
+/// `TENSORBRIDGE_EXPECT_CUDA` is `1` (see [`expect_cuda`]): on a machine that
+/// should have a GPU, a skip is a failure.
 pub fn for_each_device(mut f: impl FnMut(Device)) {
     let available = tensorbridge::devices();
     for &device in &available {
@@ -23,7 +28,40 @@ pub fn for_each_device(mut f: impl FnMut(Device)) {
     }
     let gpu = Device::Cuda(0);
     if !available.contains(&gpu) {
-        println!("SKIPPED: {gpu} not available");
+        skip_device(gpu);
+    }
+}
+
+/// Whether `TENSORBRIDGE_EXPECT_CUDA=1` is set: the run must find a CUDA GPU,
+/// and every skip for a missing one fails the test.
+pub fn expect_cuda() -> bool {
+    std::env::var("TENSORBRIDGE_EXPECT_CUDA").is_ok_and(|v| v.trim() == "1")
+}
+
+/// Reports that `device` is not available: a printed `SKIPPED` line with the
+/// reason, or a panic under `TENSORBRIDGE_EXPECT_CUDA=1`.
+pub fn skip_device(device: Device) {
+    let reason = match device.check_available() {
+        Ok(()) => "available, but not listed by devices()".to_owned(),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        !expect_cuda(),
+        "TENSORBRIDGE_EXPECT_CUDA=1 but {device} is not available: {reason}"
+    );
+    println!("SKIPPED: {device} not available ({reason})");
+}
+
+/// The first CUDA GPU when it is available; otherwise reports the skip
+/// ([`skip_device`]: a printed line, or a panic under
+/// `TENSORBRIDGE_EXPECT_CUDA=1`) and returns `None`.
+pub fn cuda_or_skip() -> Option<Device> {
+    let gpu = Device::Cuda(0);
+    if gpu.is_available() {
+        Some(gpu)
+    } else {
+        skip_device(gpu);
+        None
     }
 }
 

@@ -114,7 +114,7 @@ macro_rules! with_index_slice {
 pub(super) use with_index_slice;
 
 /// The error for an index tensor of a dtype other than int32/int64.
-pub(super) fn index_dtype_error(op: &'static str, name: &str, found: DType) -> Error {
+pub(crate) fn index_dtype_error(op: &'static str, name: &str, found: DType) -> Error {
     Error::invalid(
         op,
         format!(
@@ -180,6 +180,11 @@ pub(super) fn scalar_arg<T: Element>(t: &Tensor, op: &'static str, name: &str) -
                 t.shape()
             ),
         ));
+    }
+    #[cfg(feature = "cuda")]
+    if t.cuda_storage().is_some() {
+        // One element read back from the device.
+        return crate::cuda::download_vec::<T>(t, op).map(|v| v[0]);
     }
     let data = t.host_slice::<T>(op)?;
     Ok(data[t.layout().offset()])

@@ -1029,6 +1029,10 @@ where
     if let Some(what) = nonempty {
         check_nonempty(op, what, t.dims(), &mask)?;
     }
+    #[cfg(feature = "cuda")]
+    if t.cuda_storage().is_some() {
+        return crate::cuda::reduce(op, t, &mask, keepdims, R::Out::DTYPE);
+    }
     let src = t.host_slice::<R::In>(op)?;
     let plan = Plan::new(t.layout(), &mask);
     let r = make(plan.red_n);
@@ -1494,6 +1498,10 @@ fn arg_reduce<T: Ordered, const MAX: bool>(
         t.dims(),
         &mask,
     )?;
+    #[cfg(feature = "cuda")]
+    if t.cuda_storage().is_some() {
+        return crate::cuda::arg_reduce(op, t, axis, MAX, keepdims);
+    }
     let src = t.host_slice::<T>(op)?;
     let layout = t.layout();
     let n = layout.dims()[axis];

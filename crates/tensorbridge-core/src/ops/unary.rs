@@ -52,6 +52,10 @@ fn map<T: Element, D: Element>(
     op: &'static str,
     f: impl Fn(T) -> D + Sync,
 ) -> Result<Tensor> {
+    #[cfg(feature = "cuda")]
+    if t.cuda_storage().is_some() {
+        return crate::cuda::unary(op, t, D::DTYPE);
+    }
     let out = zip::map1(t.host_slice::<T>(op)?, t.layout(), f)?;
     Ok(Tensor::from_cpu_storage(
         D::into_storage(out),

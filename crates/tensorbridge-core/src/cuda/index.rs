@@ -1,0 +1,1 @@
+//! Index ops on the device (filled in after the backend API lands).

@@ -1,0 +1,161 @@
+//! Core's side of the CUDA backend (feature `cuda`): the device variant of a
+//! tensor's storage, transfers between host and device, and every core op
+//! on device tensors, each a call into `tensorbridge-cuda` after the same
+//! host-side validation (shapes, dtypes, arguments) the CPU path does.
+//!
+//! The ops keep their CPU semantics. Where a kernel cannot match them to
+//! the last bit (float transcendental functions, the order of a float sum),
+//! the doc of the op says by how much.
+
+mod bytes;
+mod create;
+mod elementwise;
+mod index;
+mod reduce;
+mod shape;
+mod storage;
+mod transfer;
+
+use std::sync::Arc;
+
+use tensorbridge_cuda::{CudaDevice, CudaError, CudaStatus, ElemType, StridedLayout};
+
+pub(crate) use storage::CudaStorage;
+pub(crate) use transfer::{DevicePending, download_vec, to_device};
+
+use crate::{DType, Device, Error, Layout, Result, Tensor};
+
+/// `Ok` when CUDA GPU `ordinal` can hold tensors, else why not (the
+/// backend's probe: no driver library, a stub driver, no devices, no NVRTC,
+/// an ordinal past the last GPU).
+pub(crate) fn check_available(ordinal: usize) -> Result<()> {
+    let device = Device::Cuda(ordinal);
+    let status = tensorbridge_cuda::probe();
+    let reason = match status {
+        CudaStatus::Available { devices, .. } if status.is_usable() => {
+            if ordinal < devices {
+                return Ok(());
+            }
+            format!("this machine has {devices} CUDA device(s), ordinals 0..{devices}")
+        }
+        other => format!("{}; tensors can only live on the CPU here", other.reason()),
+    };
+    Err(Error::DeviceUnavailable { device, reason })
+}
+
+/// The CUDA GPUs tensors can be made on, by ordinal.
+pub(crate) fn devices() -> Vec<Device> {
+    (0..tensorbridge_cuda::device_count())
+        .map(Device::Cuda)
+        .collect()
+}
+
+/// The backend's handle of `device` (which must be a CUDA device), checked
+/// to be available.
+pub(crate) fn backend(device: Device) -> Result<Arc<CudaDevice>> {
+    let Device::Cuda(ordinal) = device else {
+        unreachable!("backend() is only asked for CUDA devices, got {device}")
+    };
+    check_available(ordinal)?;
+    CudaDevice::get(ordinal).map_err(|e| map_err("cuda", device, e))
+}
+
+/// The backend's error as core's [`Error`], naming `op` and `device`.
+pub(crate) fn map_err(op: &'static str, device: Device, e: CudaError) -> Error {
+    match e {
+        CudaError::Unavailable(reason) => Error::DeviceUnavailable { device, reason },
+        CudaError::OutOfMemory { requested, free } => Error::OutOfMemory {
+            requested_bytes: requested,
+            available_bytes: Some(free),
+        },
+        CudaError::InvalidArgument(what) => Error::invalid(op, format!("on {device}: {what}")),
+        CudaError::Unsupported(what) => Error::invalid(
+            op,
+            format!("not supported on {device}: {what}; move the tensor with .cpu() first"),
+        ),
+        CudaError::Driver(what) => Error::DeviceUnavailable {
+            device,
+            reason: format!("{op}: the CUDA driver failed: {what}"),
+        },
+        CudaError::KernelCompile(log) => Error::DeviceUnavailable {
+            device,
+            reason: format!("{op}: a CUDA kernel failed to compile (NVRTC): {log}"),
+        },
+        CudaError::IndexOutOfBounds {
+            what,
+            position,
+            value,
+            bound,
+        } => Error::invalid(
+            op,
+            format!(
+                "on {device}: {what}[{position}] = {value} is out of bounds: it must lie in {bound}"
+            ),
+        ),
+    }
+}
+
+/// The backend's element type of `dtype`.
+pub(crate) fn elem(dtype: DType) -> ElemType {
+    match dtype {
+        DType::Bool => ElemType::Bool,
+        DType::U8 => ElemType::U8,
+        DType::U16 => ElemType::U16,
+        DType::U32 => ElemType::U32,
+        DType::U64 => ElemType::U64,
+        DType::I8 => ElemType::I8,
+        DType::I16 => ElemType::I16,
+        DType::I32 => ElemType::I32,
+        DType::I64 => ElemType::I64,
+        DType::F16 => ElemType::F16,
+        DType::BF16 => ElemType::BF16,
+        DType::F32 => ElemType::F32,
+        DType::F64 => ElemType::F64,
+        DType::C64 => ElemType::C64,
+        DType::C128 => ElemType::C128,
+    }
+}
+
+/// `layout` as the backend's strided layout (both count in elements).
+pub(crate) fn strided(layout: &Layout) -> StridedLayout<'_> {
+    StridedLayout {
+        dims: layout.dims(),
+        strides: layout.strides(),
+        offset: layout.offset(),
+    }
+}
+
+/// The device all of `tensors` live on: `Cpu` when all are host tensors,
+/// the GPU when all are on that GPU.
+///
+/// **Errors**: [`Error::InvalidArgument`] naming both devices when they
+/// differ: TensorFlow copies between devices silently, tensorbridge says so
+/// and lets the caller move one with [`Tensor::to_device`].
+pub(crate) fn placement(op: &'static str, tensors: &[&Tensor]) -> Result<Device> {
+    let mut iter = tensors.iter().filter(|t| t.symbol().is_none());
+    let Some(first) = iter.next() else {
+        return Ok(Device::Cpu);
+    };
+    let device = first.device();
+    for t in iter {
+        if t.device() != device {
+            return Err(mixed_devices(op, device, t.device()));
+        }
+    }
+    Ok(device)
+}
+
+/// The error of an op whose operands live on two devices.
+pub(crate) fn mixed_devices(op: &'static str, a: Device, b: Device) -> Error {
+    Error::invalid(
+        op,
+        format!(
+            "the operands live on different devices, {a} and {b}; tensorbridge never copies \
+             between devices silently: move one with .to_device(Device::{}) (or .cpu()) first",
+            match a {
+                Device::Cpu => "Cpu".to_owned(),
+                Device::Cuda(n) => format!("Cuda({n})"),
+            }
+        ),
+    )
+}
