@@ -81,17 +81,49 @@ pub(crate) fn map_err(op: &'static str, device: Device, e: CudaError) -> Error {
             device,
             reason: format!("{op}: a CUDA kernel failed to compile (NVRTC): {log}"),
         },
+        e @ CudaError::IndexOutOfBounds { .. } => map_index_err(op, device, 0, e),
+    }
+}
+
+/// The backend's error of an index op as core's [`Error`]: a bad index
+/// found by a kernel becomes [`Error::IndexOutOfBounds`] along `axis`, as on
+/// the CPU (the location names the input and flat position the kernel
+/// reported).
+pub(crate) fn map_index_err(op: &'static str, device: Device, axis: usize, e: CudaError) -> Error {
+    match e {
         CudaError::IndexOutOfBounds {
             what,
             position,
             value,
             bound,
-        } => Error::invalid(
-            op,
-            format!(
-                "on {device}: {what}[{position}] = {value} is out of bounds: it must lie in {bound}"
-            ),
-        ),
+        } => {
+            // The bound reads "0..N" (optionally followed by more text).
+            let size = bound
+                .strip_prefix("0..")
+                .map(|rest| {
+                    rest.chars()
+                        .take_while(char::is_ascii_digit)
+                        .collect::<String>()
+                })
+                .and_then(|digits| digits.parse::<usize>().ok());
+            match size {
+                Some(size) => Error::IndexOutOfBounds {
+                    op,
+                    index: isize::try_from(value).unwrap_or(isize::MAX),
+                    axis,
+                    size,
+                    location: Some(format!("{what}[{position}]")),
+                },
+                None => Error::invalid(
+                    op,
+                    format!(
+                        "on {device}: {what}[{position}] = {value} is out of bounds: it must lie \
+                         in {bound}"
+                    ),
+                ),
+            }
+        }
+        other => map_err(op, device, other),
     }
 }
 
@@ -159,3 +191,13 @@ pub(crate) fn mixed_devices(op: &'static str, a: Device, b: Device) -> Error {
         ),
     )
 }
+
+pub(crate) use create::{full, zeros};
+pub(crate) use elementwise::{
+    any_zero, binary, cast, complex_part, contiguous_copy, unary, where_,
+};
+pub(crate) use index::{gather, pad_segments, scatter_nd, segment_sum};
+pub(crate) use reduce::{arg_reduce, cumulative, reduce};
+pub(crate) use shape::{
+    concat_rows, matmul, one_hot, pad, random_normal, random_uniform, rgb_to_grayscale, tile,
+};

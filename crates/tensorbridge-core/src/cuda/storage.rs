@@ -57,9 +57,4 @@ impl CudaStorage {
     pub(crate) fn device(&self) -> Device {
         Device::Cuda(self.ordinal)
     }
-
-    /// The number of elements in the buffer.
-    pub(crate) fn len(&self) -> usize {
-        self.buffer.len_bytes() / self.dtype.size_in_bytes()
-    }
 }

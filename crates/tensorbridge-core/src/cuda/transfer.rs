@@ -138,10 +138,24 @@ impl DevicePending {
     pub(crate) fn wait<T: Element>(self) -> Result<ArrayD<T>> {
         const OP: &str = "to_array_async";
         let numel: usize = self.dims.iter().product();
-        let mut out = alloc::zeroed_vec::<T>(numel)?;
-        self.pending
-            .wait_into(as_bytes_mut(&mut out))
+        let bytes = self
+            .pending
+            .wait()
             .map_err(|e| map_err(OP, self.device, e))?;
+        let mut out = alloc::zeroed_vec::<T>(numel)?;
+        let dst = as_bytes_mut(&mut out);
+        if bytes.len() != dst.len() {
+            return Err(Error::invalid(
+                OP,
+                format!(
+                    "the device returned {} bytes for {numel} elements of {} ({} bytes)",
+                    bytes.len(),
+                    T::DTYPE,
+                    dst.len()
+                ),
+            ));
+        }
+        dst.copy_from_slice(&bytes);
         Ok(ArrayD::from_shape_vec(IxDyn(&self.dims), out)
             .expect("the buffer holds exactly the elements of the shape"))
     }

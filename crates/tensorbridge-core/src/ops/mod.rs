@@ -20,4 +20,4 @@ mod unary;
 
 pub use index::ScatterMode;
 #[cfg(feature = "cuda")]
-pub(crate) use index::index_dtype_error;
+pub(crate) use index::{index_dtype_error, location};
