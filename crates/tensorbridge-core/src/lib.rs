@@ -18,6 +18,7 @@
 //! Most users reach this crate through the `tensorbridge` facade.
 
 mod alloc;
+mod bytes;
 mod cast;
 mod convert;
 mod copy;
@@ -46,6 +47,7 @@ pub mod strategies;
 mod tensor;
 mod to_numpy;
 mod views;
+mod write_bytes;
 mod zip;
 
 pub use alloc::release_cached_buffers;

@@ -32,6 +32,7 @@
 //! | `parallel` | yes     | large copies, casts and fills run on all cores (rayon) |
 //! | `sparse`   | yes     | `sparse`: `SparseTensor` (`tf.sparse.SparseTensor`), dense and `sprs` conversions, sparse ops |
 //! | `ragged`   | yes     | `ragged`: `RaggedTensor` (`tf.RaggedTensor`), the `ragged!` macro, padding to dense and `numpy()` as two dense arrays; with `sparse` too, `RaggedTensor::to_sparse` |
+//! | `cuda`     | no      | tensors on NVIDIA GPUs: `Device::Cuda(n)` and `"/GPU:0"` scopes make tensors in device memory, every core op runs there (sparse `to_dense` and ragged `to_tensor` included), conversions copy to the host; builds without the CUDA toolkit (the driver, NVRTC and cuBLAS of CUDA 13 are loaded at run time) |
 //! | `proptest` | no      | `strategies`: proptest strategies (arbitrary tensors, view chains, invalid arguments) for property tests; with `sparse`, `sparse::strategies` (valid sparse tensors by rank, dtype and density, and invalid parts); with `ragged`, `ragged::strategies` (valid and invalid ragged tensors) |
 //!
 //! ```
@@ -54,9 +55,8 @@
 //! Graph mode ([`graph`]: symbolic tensors, [`graph::Session`], traced
 //! [`graph::function`]s) is part of the core and needs no feature.
 //!
-//! The CUDA backend and Python bindings arrive as their own crates and
-//! features; a
-//! feature appears here only once its crate has landed.
+//! The Python bindings arrive as their own crate and feature; a feature
+//! appears here only once its crate has landed.
 
 pub use tensorbridge_core::*;
 

@@ -1,7 +1,7 @@
 //! Filled tensors made directly in device memory.
 
-use super::bytes::as_bytes;
 use super::{CudaStorage, backend, elem, map_err};
+use crate::bytes::as_bytes;
 use crate::{DType, Device, Element, Layout, Result, Shape, Tensor};
 
 /// A tensor of zeros of `shape` on `device` (its size already checked).

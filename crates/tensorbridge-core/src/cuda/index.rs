@@ -153,7 +153,7 @@ pub(crate) fn scatter_nd(
     if shape.dims().iter().product::<usize>() > 0 {
         crate::dtype::with_dtype!(dtype, T => {
             let v = super::download_vec::<T>(fill, OP)?[0];
-            dev.fill(elem(dtype), &mut buffer, super::bytes::as_bytes(&[v]))
+            dev.fill(elem(dtype), &mut buffer, crate::bytes::as_bytes(&[v]))
                 .map_err(|e| map_err(OP, device, e))?;
         });
     }

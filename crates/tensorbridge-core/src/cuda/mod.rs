@@ -7,7 +7,6 @@
 //! the last bit (float transcendental functions, the order of a float sum),
 //! the doc of the op says by how much.
 
-mod bytes;
 mod create;
 mod elementwise;
 mod index;
@@ -21,7 +20,7 @@ use std::sync::Arc;
 use tensorbridge_cuda::{CudaDevice, CudaError, CudaStatus, ElemType, StridedLayout};
 
 pub(crate) use storage::CudaStorage;
-pub(crate) use transfer::{DevicePending, download_vec, to_device};
+pub(crate) use transfer::{DevicePending, download_vec, to_device, write_c_order};
 
 use crate::{DType, Device, Error, Layout, Result, Tensor};
 

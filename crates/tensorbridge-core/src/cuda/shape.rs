@@ -79,7 +79,7 @@ pub(crate) fn pad(
     if out_shape.dims().iter().product::<usize>() > 0 {
         crate::dtype::with_dtype!(dtype, T => {
             let v = super::download_vec::<T>(value, OP)?[0];
-            dev.fill(elem(dtype), &mut buffer, super::bytes::as_bytes(&[v]))
+            dev.fill(elem(dtype), &mut buffer, crate::bytes::as_bytes(&[v]))
                 .map_err(|e| map_err(OP, device, e))?;
         });
     }

@@ -4,8 +4,8 @@
 use ndarray::{ArrayD, IxDyn};
 use tensorbridge_cuda::PendingDownload;
 
-use super::bytes::{as_bytes, as_bytes_mut};
 use super::{CudaStorage, backend, elem, map_err, strided};
+use crate::bytes::{as_bytes, as_bytes_mut};
 use crate::element::{Element, private::Sealed};
 use crate::storage::map_cpu_storage;
 use crate::{Device, Error, Layout, Result, Tensor, alloc, copy, dtype::with_dtype};
@@ -158,5 +158,57 @@ impl DevicePending {
         dst.copy_from_slice(&bytes);
         Ok(ArrayD::from_shape_vec(IxDyn(&self.dims), out)
             .expect("the buffer holds exactly the elements of the shape"))
+    }
+}
+
+/// [`Tensor::write_c_order`] of device tensor `t`: the backend streams the
+/// elements of its view through fixed pinned staging buffers, so host
+/// memory stays bounded whatever the size. An I/O failure keeps its
+/// `io::Error`.
+pub(crate) fn write_c_order(t: &Tensor, w: &mut dyn std::io::Write) -> Result<()> {
+    const OP: &str = "write_c_order";
+    /// Remembers the writer's first error, which the backend can only
+    /// report as text.
+    struct Keep<'a> {
+        inner: &'a mut dyn std::io::Write,
+        error: Option<std::io::Error>,
+    }
+    impl std::io::Write for Keep<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.inner.write(buf).inspect_err(|e| {
+                self.error
+                    .get_or_insert_with(|| std::io::Error::new(e.kind(), e.to_string()));
+            })
+        }
+        fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+            self.inner.write_all(buf).inspect_err(|e| {
+                self.error
+                    .get_or_insert_with(|| std::io::Error::new(e.kind(), e.to_string()));
+            })
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.inner.flush()
+        }
+    }
+    let storage = device_storage(t, OP)?;
+    let device = storage.device();
+    let dev = backend(device)?;
+    let mut keep = Keep {
+        inner: w,
+        error: None,
+    };
+    let result = dev.download_to_writer(
+        storage.buffer(),
+        elem(t.dtype()),
+        strided(t.layout()),
+        &mut keep,
+    );
+    match (result, keep.error) {
+        (Ok(()), _) => Ok(()),
+        (Err(_), Some(source)) => Err(Error::Io {
+            context: format!("{OP}: writing the elements of a tensor on {device}"),
+            source,
+        }),
+        (Err(e), None) => Err(map_err(OP, device, e)),
     }
 }

@@ -21,6 +21,7 @@ pub(crate) fn as_bytes<T: Element>(v: &[T]) -> &[u8] {
 /// buffers are only ever written with such values: uploads of host
 /// elements, and kernels that write their output dtype; bool kernels write
 /// 0 or 1 only).
+#[cfg(feature = "cuda")]
 pub(crate) fn as_bytes_mut<T: Element>(v: &mut [T]) -> &mut [u8] {
     let len = size_of_val(v);
     // SAFETY: `v` covers `len` initialised bytes, u8 has alignment 1, and
