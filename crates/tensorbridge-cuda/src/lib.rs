@@ -34,6 +34,7 @@ mod elementwise;
 mod error;
 mod image;
 mod index;
+mod kernels;
 mod layout;
 mod matmul;
 mod ops;
