@@ -93,6 +93,16 @@ const STEPS: &[Step] = &[
         }],
     },
     Step {
+        title: "the CUDA feature: every suite built with the backend, the no-GPU paths run",
+        invocations: &[cargo_args(&[
+            "test",
+            "-p",
+            "tensorbridge-tests",
+            "--features",
+            "cuda",
+        ])],
+    },
+    Step {
         title: "benches in test mode",
         invocations: &[cargo_args(&[
             "test",
@@ -208,6 +218,7 @@ mod tests {
                 "cargo build -p tensorbridge --all-features",
                 "python3 -m venv .venv && .venv/bin/python -m pip install -r tests/python/requirements.txt",
                 "TENSORBRIDGE_EXPECT_PYTHON=1 cargo test --workspace",
+                "cargo test -p tensorbridge-tests --features cuda",
                 "cargo test -p tensorbridge-benches --benches",
                 "cargo run -p tensorbridge --example tour",
                 "RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps",

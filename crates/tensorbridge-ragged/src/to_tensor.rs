@@ -117,6 +117,8 @@ impl RaggedTensor {
             )
         })?;
         if out_shape.numel()? == 0 {
+            // Where the values live, whatever the current device scope.
+            let _here = self.flat_values.device().scope();
             return Tensor::zeros(out_shape, dtype);
         }
         let values = if out_inner == self.inner_dims() {
@@ -131,7 +133,12 @@ impl RaggedTensor {
         let cells = Shape::from(&dims[..=k]);
         cells.byte_size(DType::I64)?;
         let index = cell_index(&self.splits, &dims[..=k])?;
-        let index = Tensor::from_vec(index, cells)?;
+        // Built on the host from the splits, used where the values live.
+        let index = {
+            let _host = tensorbridge_core::Device::Cpu.scope();
+            Tensor::from_vec(index, cells)?
+        }
+        .to_device(values.device())?;
         values.gather_with_padding(&index, &default_full)
     }
 }
@@ -145,7 +152,7 @@ fn rows_splits(splits: &Tensor, d0: usize) -> Result<Tensor> {
     let last = host_i64(splits)?[nrows];
     let mut ext = alloc_vec::<i64>(d0 - nrows)?;
     ext.fill(last);
-    Tensor::concat(&[splits, &Tensor::from(ext)], 0)
+    Tensor::concat(&[splits, &Tensor::from(ext).to_device(splits.device())?], 0)
 }
 
 /// For each cell of the dense grid `dims` (rows, then one dim per ragged

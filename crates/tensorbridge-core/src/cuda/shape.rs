@@ -3,7 +3,7 @@
 //! tile (one copy from a broadcast view), one_hot (a comparison and a
 //! `where_`), matmul, rgb_to_grayscale and random numbers.
 
-use tensorbridge_cuda::{Distribution, StridedLayout};
+use tensorbridge_cuda::{CudaError, Distribution, StridedLayout};
 
 use super::create::{output, wrap};
 use super::transfer::device_storage;
@@ -245,10 +245,12 @@ pub(crate) fn rgb_to_grayscale(images: &Tensor, out_shape: Shape) -> Result<Tens
     Ok(wrap(buffer, device, out_shape, images.dtype()))
 }
 
-/// Random samples made on `device` with the CPU's Philox stream (the same
-/// key gives the same values), or `None` when the device has no kernel
-/// that matches the CPU for this dtype (the caller then generates on the
-/// host and uploads).
+/// Random samples made on `device` with the CPU's Philox stream and
+/// conversions (the same key gives the same values, bit for bit), or `None`
+/// when the backend refuses the parameters or the dtype: the caller then
+/// runs the host path, which reports the CPU's exact error, or (should the
+/// two ever disagree on validity) generates on the host and uploads, so the
+/// values are the CPU's either way.
 fn random(
     device: Device,
     shape: &Shape,
@@ -262,15 +264,14 @@ fn random(
     if shape.dims().iter().product::<usize>() > 0 {
         match dev.random(dist, elem(dtype), key, 0, &mut buffer) {
             Ok(()) => {}
-            Err(tensorbridge_cuda::CudaError::Unsupported(_)) => return Ok(None),
+            Err(CudaError::Unsupported(_) | CudaError::InvalidArgument(_)) => return Ok(None),
             Err(e) => return Err(map_err(OP, device, e)),
         }
     }
     Ok(Some(wrap(buffer, device, shape.clone(), dtype)))
 }
 
-/// `random::normal` on the device for f32 and f64 (validated by the
-/// caller); other dtypes answer `None`.
+/// `random::normal` on the device (see [`random`] for `None`).
 pub(crate) fn random_normal(
     device: Device,
     shape: &Shape,
@@ -279,9 +280,6 @@ pub(crate) fn random_normal(
     dtype: DType,
     key: [u32; 2],
 ) -> Result<Option<Tensor>> {
-    if !matches!(dtype, DType::F32 | DType::F64) {
-        return Ok(None);
-    }
     random(
         device,
         shape,
@@ -291,9 +289,7 @@ pub(crate) fn random_normal(
     )
 }
 
-/// `random::uniform` on the device for f64 (validated by the caller);
-/// other dtypes answer `None` (their bounds need the host's clamping
-/// rules first).
+/// `random::uniform` on the device (see [`random`] for `None`).
 pub(crate) fn random_uniform(
     device: Device,
     shape: &Shape,
@@ -302,9 +298,6 @@ pub(crate) fn random_uniform(
     dtype: DType,
     key: [u32; 2],
 ) -> Result<Option<Tensor>> {
-    if dtype != DType::F64 {
-        return Ok(None);
-    }
     random(
         device,
         shape,
