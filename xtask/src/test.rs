@@ -109,6 +109,8 @@ const STEPS: &[Step] = &[
             "-p",
             "tensorbridge-benches",
             "--benches",
+            "--features",
+            "cuda",
         ])],
     },
     Step {
@@ -219,7 +221,7 @@ mod tests {
                 "python3 -m venv .venv && .venv/bin/python -m pip install -r tests/python/requirements.txt",
                 "TENSORBRIDGE_EXPECT_PYTHON=1 cargo test --workspace",
                 "cargo test -p tensorbridge-tests --features cuda",
-                "cargo test -p tensorbridge-benches --benches",
+                "cargo test -p tensorbridge-benches --benches --features cuda",
                 "cargo run -p tensorbridge --example tour",
                 "RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps",
             ]
