@@ -379,3 +379,33 @@ pub fn is_strided(p: &Naive<usize>) -> bool {
         p.at(idx) as i128 == expect
     })
 }
+
+/// Runs the property `check` once per device of [`for_each_device`] (inside
+/// that device's scope), stopping at the first failure and returning it, so
+/// a proptest body can run on every device and still shrink.
+pub fn on_each_device<E>(mut check: impl FnMut(Device) -> Result<(), E>) -> Result<(), E> {
+    let mut outcome = Ok(());
+    for_each_device(|device| {
+        if outcome.is_ok() {
+            outcome = check(device);
+        }
+    });
+    outcome
+}
+
+/// The tensor of a view chain, built from its base moved to `device` (so
+/// every view operation runs on that device's tensor).
+pub fn chain_on<T: tensorbridge::Element>(
+    chain: &tensorbridge::strategies::ViewChain<T>,
+    device: Device,
+) -> tensorbridge::Tensor {
+    let base = chain
+        .base()
+        .to_device(device)
+        .expect("the device was listed as available");
+    chain
+        .ops
+        .iter()
+        .try_fold(base, |t, op| op.apply(&t))
+        .expect("the chains of the strategies are valid")
+}

@@ -89,6 +89,10 @@ impl RaggedTensor {
                 ),
             ));
         }
+        // The default value and the splits are used where the values live
+        // (small uploads when they were made on the host).
+        let device = self.flat_values.device();
+        let default_value = &default_value.to_device(device)?;
         let k = self.ragged_rank();
         let max_lengths = if shape[1..=k].iter().any(Option::is_none) {
             self.max_lengths()?
@@ -127,7 +131,7 @@ impl RaggedTensor {
             resize_inner(&self.flat_values, out_inner, &default_full)?
         };
         if k == 1 {
-            let splits = rows_splits(&self.splits[0], dims[0])?;
+            let splits = rows_splits(&self.splits[0], dims[0])?.to_device(device)?;
             return values.pad_segments(&splits, dims[1], &default_full);
         }
         let cells = Shape::from(&dims[..=k]);

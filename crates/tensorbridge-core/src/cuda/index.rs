@@ -4,9 +4,11 @@
 //!
 //! Shapes and dtypes are validated on the host before any launch, exactly
 //! as on the CPU. Index *values* live on the device and are checked by the
-//! kernels (a device-side flag, never an out-of-bounds access); a bad one
-//! comes back as [`crate::Error::IndexOutOfBounds`] naming the input and
-//! position, and the row_splits rules as [`crate::Error::InvalidArgument`].
+//! kernels (a device-side flag, never an out-of-bounds access). When a
+//! kernel refuses its indices, the op is run once more on host copies of
+//! its operands to report the CPU's very error (the same variant and
+//! message: the first bad position, the repeated row, the broken splits
+//! rule); that costs a copy, on the error path only.
 
 use tensorbridge_cuda::{CudaError, Indices, ScatterMode as DeviceScatter};
 
@@ -65,6 +67,16 @@ fn bad_index(
     }
 }
 
+/// The CPU's error for the operands a kernel refused: `host` reruns the op
+/// on host copies; should it succeed (it never should), the device's own
+/// error is kept.
+fn cpu_error(device_error: Error, host: impl FnOnce() -> Result<Tensor>) -> Error {
+    match host() {
+        Err(e) => e,
+        Ok(_) => device_error,
+    }
+}
+
 /// `gather_impl` on the device: rows of `params` along `axis` picked by
 /// `indices` (any shape), `-1` giving `fill_row` when it is given; the
 /// output shape was computed and checked by the caller.
@@ -100,7 +112,17 @@ pub(crate) fn gather(
                 fill_buf,
                 &mut buffer,
             )
-            .map_err(|e| bad_index(op, device, &idx_dims, |_| (axis, n), e))?;
+            .map_err(|e| {
+                let device_error = bad_index(op, device, &idx_dims, |_| (axis, n), e);
+                cpu_error(device_error, || {
+                    let (p, i) = (params.cpu()?, idx.cpu()?);
+                    match (op, fill_row) {
+                        ("index_select", _) => p.index_select(axis as isize, &i),
+                        (_, Some(f)) => p.gather_with_padding(&i, &f.cpu()?),
+                        _ => p.gather(&i, axis as isize),
+                    }
+                })
+            })?;
     }
     Ok(wrap(buffer, device, out_shape, params.dtype()))
 }
@@ -131,7 +153,13 @@ pub(crate) fn pad_segments(
             device_storage(&fill, op)?.buffer(),
             &mut buffer,
         )
-        .map_err(|e| map_err(op, device, e))?;
+        .map_err(|e| {
+            cpu_error(map_err(op, device, e), || {
+                values
+                    .cpu()?
+                    .pad_segments(&row_splits.cpu()?, width, &fill_row.cpu()?)
+            })
+        })?;
     Ok(wrap(buffer, device, out_shape, values.dtype()))
 }
 
@@ -160,6 +188,7 @@ pub(crate) fn scatter_nd(
     let (n, k) = (indices_t.dims()[0], indices_t.dims()[1]);
     let list = packed(indices_t)?;
     let ups = packed(updates)?;
+    let mode_of_core = mode;
     if n > 0 {
         let mode = match mode {
             ScatterMode::Error => DeviceScatter::Error,
@@ -215,6 +244,11 @@ pub(crate) fn segment_sum(
             num_segments,
             &mut buffer,
         )
-        .map_err(|e| bad_index(OP, device, &[n], |_| (0, num_segments), e))?;
+        .map_err(|e| {
+            let device_error = bad_index(OP, device, &[n], |_| (0, num_segments), e);
+            cpu_error(device_error, || {
+                data.cpu()?.segment_sum(&segment_ids.cpu()?, num_segments)
+            })
+        })?;
     Ok(wrap(buffer, device, out_shape, data.dtype()))
 }

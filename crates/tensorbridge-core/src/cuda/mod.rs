@@ -200,3 +200,126 @@ pub(crate) use reduce::{arg_reduce, cumulative, reduce};
 pub(crate) use shape::{
     concat_rows, matmul, one_hot, pad, random_normal, random_uniform, rgb_to_grayscale, tile,
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_dtype_has_the_backend_type_of_its_size() {
+        for dtype in DType::ALL {
+            let e = elem(dtype);
+            assert_eq!(e.size_bytes(), dtype.size_in_bytes(), "{dtype}");
+            assert_eq!(e.name(), dtype.name(), "{dtype}");
+        }
+    }
+
+    #[test]
+    fn backend_errors_map_to_core_variants() {
+        let gpu = Device::Cuda(1);
+        match map_err(
+            "zeros",
+            gpu,
+            CudaError::OutOfMemory {
+                requested: 10,
+                free: 3,
+            },
+        ) {
+            Error::OutOfMemory {
+                requested_bytes: 10,
+                available_bytes: Some(3),
+            } => {}
+            other => panic!("{other:?}"),
+        }
+        match map_err("add", gpu, CudaError::Unavailable("no driver".into())) {
+            Error::DeviceUnavailable { device, reason } => {
+                assert_eq!(device, gpu);
+                assert_eq!(reason, "no driver");
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = map_err(
+            "add",
+            gpu,
+            CudaError::Driver("CUDA_ERROR_LAUNCH_FAILED".into()),
+        );
+        assert!(matches!(e, Error::DeviceUnavailable { .. }));
+        assert!(e.to_string().contains("CUDA_ERROR_LAUNCH_FAILED"), "{e}");
+        let e = map_err(
+            "cast",
+            gpu,
+            CudaError::Unsupported("bf16 below sm_80".into()),
+        );
+        assert!(
+            e.to_string().contains("bf16 below sm_80") && e.to_string().contains("cuda:1"),
+            "{e}"
+        );
+        let e = map_err(
+            "sum",
+            gpu,
+            CudaError::InvalidArgument("rank 13 > 12".into()),
+        );
+        assert!(
+            matches!(e, Error::InvalidArgument { op: "sum", .. }),
+            "{e:?}"
+        );
+        let e = map_err("x", gpu, CudaError::KernelCompile("log".into()));
+        assert!(matches!(e, Error::DeviceUnavailable { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn a_bad_index_keeps_its_position_value_and_bound() {
+        let bad = || CudaError::IndexOutOfBounds {
+            what: "segment_ids",
+            position: 4,
+            value: -3,
+            bound: "0..7".into(),
+        };
+        match map_index_err("segment_sum", Device::Cuda(0), 0, bad()) {
+            Error::IndexOutOfBounds {
+                op: "segment_sum",
+                index: -3,
+                axis: 0,
+                size: 7,
+                location: Some(at),
+            } => assert_eq!(at, "segment_ids[4]"),
+            other => panic!("{other:?}"),
+        }
+        // A bound that is not a plain range keeps the backend's words.
+        let e = map_index_err(
+            "gather",
+            Device::Cuda(0),
+            0,
+            CudaError::IndexOutOfBounds {
+                what: "indices",
+                position: 1,
+                value: 9,
+                bound: "-1 or 0..5".into(),
+            },
+        );
+        assert!(e.to_string().contains("indices[1] = 9"), "{e}");
+    }
+
+    #[test]
+    fn without_a_gpu_nothing_is_listed_and_the_reason_is_given() {
+        if tensorbridge_cuda::device_count() > 0 {
+            return;
+        }
+        assert!(devices().is_empty());
+        let e = check_available(0).unwrap_err();
+        assert!(
+            e.to_string().starts_with("device cuda:0 is unavailable: "),
+            "{e}"
+        );
+        assert!(backend(Device::Cuda(0)).is_err());
+    }
+
+    #[test]
+    fn mixed_devices_name_both() {
+        let e = mixed_devices("add", Device::Cuda(0), Device::Cpu);
+        let msg = e.to_string();
+        assert!(msg.starts_with("add: "), "{msg}");
+        assert!(msg.contains("cuda:0 and cpu"), "{msg}");
+        assert!(msg.contains("to_device(Device::Cuda(0))"), "{msg}");
+    }
+}
