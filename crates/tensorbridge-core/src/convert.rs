@@ -161,8 +161,9 @@ impl Tensor {
     /// An owned copy as a dtype-erased array ([`DynArray`]), like
     /// `t.numpy()` when the element type is not known statically.
     ///
-    /// **Errors**: [`Error::OutOfMemory`]; [`Error::NotOnHost`] for a device
-    /// tensor in a build without its backend.
+    /// A device tensor is copied to the host, as [`Tensor::to_array`] does.
+    ///
+    /// **Errors**: [`Error::OutOfMemory`].
     ///
     /// ```
     /// use tensorbridge_core::{DType, Tensor};

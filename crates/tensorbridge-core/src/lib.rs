@@ -15,6 +15,11 @@
 //! # Ok::<(), tensorbridge_core::Error>(())
 //! ```
 //!
+//! With the `cuda` feature, tensors can also live on NVIDIA GPUs
+//! ([`Device::Cuda`], made under a [`Device::scope`] or moved with
+//! [`Tensor::to_device`]): every operation runs on its operands' device,
+//! conversions copy to the host, and operands on two devices are an error.
+//!
 //! Most users reach this crate through the `tensorbridge` facade.
 
 mod alloc;

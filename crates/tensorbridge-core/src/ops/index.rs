@@ -365,6 +365,10 @@ impl Tensor {
     /// in TensorFlow on the CPU, a negative index is out of bounds, not
     /// counted from the end.
     ///
+    /// **On a GPU** (all three operands there) the coordinates are checked
+    /// by the kernel, with the same errors as on the CPU; `ScatterMode::Add`
+    /// of floats adds repeats in another order (within ulps of the CPU).
+    ///
     /// **Errors**: [`Error::InvalidArgument`] for indices of another dtype or
     /// an axis out of range (a scalar has no axis to gather along);
     /// [`Error::IndexOutOfBounds`] naming the first bad index, its position
@@ -825,6 +829,10 @@ impl Tensor {
     /// output has shape `[num_segments] + self.shape[1..]`. Rows are added
     /// in row order whatever the thread count, so results are reproducible;
     /// f16/bf16 sum in f32 and round once; integers wrap.
+    ///
+    /// **On a GPU** the ids are checked by the kernel, the sums are made
+    /// with atomic adds: integers agree with the CPU bit for bit, floats
+    /// within ulps (another order); f16/bf16 as the CPU's f32 sums rounded.
     ///
     /// **Errors**: [`Error::InvalidArgument`] for a scalar `self`, ids of
     /// another dtype, or bool data; [`Error::ShapeMismatch`] when

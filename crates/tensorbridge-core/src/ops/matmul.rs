@@ -73,13 +73,20 @@ impl Tensor {
     /// The result is a new C-order tensor of the operands' dtype. Large
     /// products run on all cores (feature `parallel`).
     ///
+    /// **On a GPU** (both operands on it): cuBLAS for f16/bf16/f32/f64
+    /// (f16/bf16 accumulate in f32), a kernel for the other dtypes; integers
+    /// are the CPU's bit for bit, floats may differ from the CPU by rounding
+    /// order (a few ulps times `k`). Batch dims that do not collapse into
+    /// one stride are copied to C order on the device first.
+    ///
     /// **Errors**:
     /// [`Error::DTypeMismatch`] when the dtypes differ (never a silent cast);
     /// [`Error::InvalidArgument`] for a rank-0 operand or bool operands;
     /// [`Error::ShapeMismatch`] when `self.dims()[-1] != other.dims()[-2]`
     /// or the batch dims do not broadcast;
     /// [`Error::ShapeOverflow`] / [`Error::OutOfMemory`] when the result
-    /// cannot be held; [`Error::NotOnHost`] for device tensors.
+    /// cannot be held; [`Error::InvalidArgument`] naming both devices for
+    /// operands on two devices.
     ///
     /// ```
     /// use tensorbridge_core::Tensor;

@@ -1054,6 +1054,12 @@ impl Tensor {
     /// pairwise summation (NumPy's, error O(log n · ε) along contiguous
     /// runs). The sum of nothing is 0.
     ///
+    /// **On a GPU** a tree per output sums in another order than the CPU:
+    /// integers (which wrap) agree bit for bit, float sums and means agree
+    /// within a few ulps times `log2(n)` of the CPU's; `max`, `min`, `all`,
+    /// `any`, `argmax` and `argmin` agree exactly (NaN and ties as on the
+    /// CPU).
+    ///
     /// **Errors**: [`Error::InvalidArgument`] for an axis out of range, an
     /// axis named twice, or a bool tensor (cast it to a number first).
     ///
