@@ -830,9 +830,9 @@ impl Tensor {
     /// in row order whatever the thread count, so results are reproducible;
     /// f16/bf16 sum in f32 and round once; integers wrap.
     ///
-    /// **On a GPU** the ids are checked by the kernel, the sums are made
-    /// with atomic adds: integers agree with the CPU bit for bit, floats
-    /// within ulps (another order); f16/bf16 as the CPU's f32 sums rounded.
+    /// **On a GPU** the ids are checked by the kernel (same errors as on the
+    /// CPU) and each segment is summed in an unspecified order: integers
+    /// agree with the CPU bit for bit, floats within ulps.
     ///
     /// **Errors**: [`Error::InvalidArgument`] for a scalar `self`, ids of
     /// another dtype, or bool data; [`Error::ShapeMismatch`] when
