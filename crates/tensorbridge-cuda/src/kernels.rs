@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use cudarc::driver::CudaFunction;
 use cudarc::nvrtc::{CompileOptions, Ptx, compile_ptx_with_opts};
 
+#[cfg(test)]
 use crate::elem::ElemType;
 use crate::error::{DriverContext, compile_error};
 use crate::{CudaDevice, CudaError, Result};
@@ -61,13 +62,16 @@ pub(crate) const INDEX: KernelFile = KernelFile {
     source: include_str!("../kernels/index.cu"),
 };
 
+#[cfg(test)]
 /// Every kernel file.
 pub(crate) const FILES: [&KernelFile; 6] =
     [&ELEMENTWISE, &REDUCE, &MATMUL, &RANDOM, &IMAGE, &INDEX];
 
+#[cfg(test)]
 /// The element-size suffixes of the type-agnostic kernels.
 pub(crate) const SIZES: [usize; 5] = [1, 2, 4, 8, 16];
 
+#[cfg(test)]
 fn suffixes(pred: impl Fn(ElemType) -> bool) -> Vec<&'static str> {
     ElemType::ALL
         .into_iter()
@@ -76,6 +80,7 @@ fn suffixes(pred: impl Fn(ElemType) -> bool) -> Vec<&'static str> {
         .collect()
 }
 
+#[cfg(test)]
 /// The entry names `file` must define (the NVRTC test checks each is in the
 /// PTX; the launches use the same names).
 pub(crate) fn expected_entries(file: &KernelFile) -> Vec<String> {
@@ -307,8 +312,8 @@ fn store_to_disk(dir: &Path, key: u64, ptx: &str) {
 /// The PTX of `file` for `arch`: from memory, else from disk, else compiled
 /// (and then stored in both).
 pub(crate) fn ptx_for(file: &KernelFile, arch: &'static str) -> Result<Arc<String>> {
-    static MEMORY: OnceLock<Mutex<HashMap<(&'static str, &'static str), Arc<String>>>> =
-        OnceLock::new();
+    type Memory = Mutex<HashMap<(&'static str, &'static str), Arc<String>>>;
+    static MEMORY: OnceLock<Memory> = OnceLock::new();
     let memory = MEMORY.get_or_init(Default::default);
     if let Some(p) = memory
         .lock()

@@ -35,6 +35,7 @@ mod error;
 mod image;
 mod index;
 mod kernels;
+mod launch;
 mod layout;
 mod matmul;
 mod ops;
