@@ -76,15 +76,17 @@ mod tests {
 
     #[test]
     fn staging_buffers_return_to_a_bounded_pool() {
-        let Ok(dev) = CudaDevice::get(0) else {
-            assert!(
-                std::env::var("TENSORBRIDGE_EXPECT_CUDA").is_err_and(|_| true)
-                    || std::env::var("TENSORBRIDGE_EXPECT_CUDA").as_deref() != Ok("1"),
-                "TENSORBRIDGE_EXPECT_CUDA=1 but no CUDA device: {:?}",
-                crate::probe()
-            );
-            println!("SKIPPED: no CUDA device");
-            return;
+        let dev = match CudaDevice::get(0) {
+            Ok(d) => d,
+            Err(e) => {
+                let expect = std::env::var("TENSORBRIDGE_EXPECT_CUDA").is_ok_and(|v| v == "1");
+                assert!(
+                    !expect,
+                    "TENSORBRIDGE_EXPECT_CUDA=1 but no CUDA device: {e}"
+                );
+                println!("SKIPPED: no CUDA device ({e})");
+                return;
+            }
         };
         // A pipelined upload takes two staging buffers and gives them back.
         let host = vec![7u8; 3 * super::STAGING_BYTES + 5];

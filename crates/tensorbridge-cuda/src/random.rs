@@ -457,7 +457,7 @@ mod tests {
                 .contains("overflows")
         );
         assert!(
-            plan(u(1.0, 1.0 + 1e-9), ElemType::F16)
+            plan(u(1.0 + 1e-4, 1.0 + 2e-4), ElemType::F16)
                 .unwrap_err()
                 .to_string()
                 .contains("no float16")
