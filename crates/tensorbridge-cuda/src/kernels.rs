@@ -472,12 +472,51 @@ mod tests {
                             }
                         }
                         println!("{} for {arch}: {} entries", file.name, entries.len());
+                        // TENSORBRIDGE_PTX_DUMP=dir keeps the PTX for inspection.
+                        if let Some(dir) = std::env::var_os("TENSORBRIDGE_PTX_DUMP") {
+                            let path = std::path::Path::new(&dir)
+                                .join(format!("{}.{arch}.ptx", file.name));
+                            std::fs::write(path, &ptx).expect("writing TENSORBRIDGE_PTX_DUMP");
+                        }
+                        if let Some(e) = assemble(&ptx, arch, file.name) {
+                            failures.push(e);
+                        }
                     }
                     Err(e) => failures.push(e.to_string()),
                 }
             }
         }
         assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    /// With `TENSORBRIDGE_PTXAS` naming a `ptxas` (CUDA 13.0, e.g. from the
+    /// `nvidia-cuda-nvcc` wheel), the PTX is also assembled for real, as
+    /// the driver does when it loads a module: what NVRTC accepts but the
+    /// assembler rejects (an instruction the arch lacks, too much shared
+    /// memory) fails here instead of on a GPU.
+    fn assemble(ptx: &str, arch: &str, name: &str) -> Option<String> {
+        let ptxas = std::env::var_os("TENSORBRIDGE_PTXAS")?;
+        let dir = std::env::temp_dir().join(format!("tb-ptxas-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok()?;
+        let src = dir.join(format!("{name}.{arch}.ptx"));
+        std::fs::write(&src, ptx).ok()?;
+        let out = std::process::Command::new(ptxas)
+            .args(["-arch", arch, "-o"])
+            .arg(dir.join(format!("{name}.{arch}.cubin")))
+            .arg(&src)
+            .output();
+        let _ = std::fs::remove_dir_all(&dir);
+        match out {
+            Ok(o) if o.status.success() => {
+                println!("{name} for {arch}: ptxas ok");
+                None
+            }
+            Ok(o) => Some(format!(
+                "ptxas rejected {name} for {arch}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            )),
+            Err(e) => Some(format!("could not run TENSORBRIDGE_PTXAS: {e}")),
+        }
     }
 
     #[test]
