@@ -32,6 +32,34 @@ fn complete() -> bool {
         .output()
         .is_ok_and(|o| o.status.success())
         && nvrtc_lib_dir().is_some()
+        && ptxas().is_some()
+}
+
+/// The venv's `site-packages/nvidia/cu13` directories (one per Python).
+fn cu13_dirs() -> Vec<PathBuf> {
+    let lib = workspace_root().join(".venv").join("lib");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&lib)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("python"))
+        })
+        .map(|p| p.join("site-packages").join("nvidia").join("cu13"))
+        .collect();
+    found.sort();
+    found
+}
+
+/// The venv's `ptxas` (CUDA 13.0, from the `nvidia-cuda-nvcc` wheel), with
+/// which tensorbridge-cuda's NVRTC test assembles its PTX.
+pub(crate) fn ptxas() -> Option<PathBuf> {
+    cu13_dirs()
+        .into_iter()
+        .rev()
+        .map(|d| d.join("bin").join("ptxas"))
+        .find(|p| p.is_file())
 }
 
 /// The directory of the venv's `libnvrtc.so.13` (the `nvidia-cuda-nvrtc`
@@ -102,12 +130,13 @@ pub(crate) fn ensure() -> Result<()> {
             ])
             .arg(root.join("tests/python/requirements.txt"))
             .current_dir(&root),
-        "pip install of numpy, scipy, ml_dtypes, nvidia-cuda-nvrtc into .venv (pip must reach PyPI)",
+        "pip install of numpy, scipy, ml_dtypes, nvidia-cuda-nvrtc, nvidia-cuda-nvcc into .venv \
+         (pip must reach PyPI)",
     )?;
     if !complete() {
         return Err(format!(
             "{} still cannot import numpy, scipy and ml_dtypes, or has no \
-             nvidia/cu13/lib/libnvrtc.so.13, after pip install",
+             nvidia/cu13/lib/libnvrtc.so.13 or nvidia/cu13/bin/ptxas, after pip install",
             python().display()
         ));
     }
