@@ -164,6 +164,11 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
                     venv::prepend_path(&dir, current.as_deref()),
                 );
             }
+            // ... and assembles that PTX with the venv's ptxas (from the
+            // nvidia-cuda-nvcc wheel), as the driver would on a GPU.
+            if let Some(ptxas) = venv::ptxas() {
+                command.env("TENSORBRIDGE_PTXAS", ptxas);
+            }
             let status = command
                 .envs(invocation.env.iter().copied())
                 .status()
