@@ -348,6 +348,14 @@ impl CudaDevice {
     /// The kernel `entry` of `file`, loading the module for this device's
     /// arch on first use.
     pub(crate) fn function(&self, file: &KernelFile, entry: &str) -> Result<CudaFunction> {
+        if let Some(f) = self
+            .functions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(entry)
+        {
+            return Ok(f.clone());
+        }
         let module = {
             let mut modules = self.modules.lock().unwrap_or_else(|p| p.into_inner());
             match modules.get(file.name) {
@@ -364,9 +372,14 @@ impl CudaDevice {
                 }
             }
         };
-        module
+        let f = module
             .load_function(entry)
-            .ctx(&format!("finding kernel {entry} in {}", file.name))
+            .ctx(&format!("finding kernel {entry} in {}", file.name))?;
+        self.functions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(entry.to_owned(), f.clone());
+        Ok(f)
     }
 }
 
