@@ -286,7 +286,9 @@ pub(crate) fn parse_cache_file(key: u64, text: &str) -> Option<&str> {
     if u64::from_str_radix(sum, 16).ok()? != fnv1a(&[ptx.as_bytes()]) {
         return None;
     }
-    if !ptx.contains(".entry") {
+    // cudarc hands PTX to the driver as a C string: a NUL inside would
+    // panic there, so such a file is never trusted.
+    if !ptx.contains(".entry") || ptx.contains('\0') {
         return None;
     }
     Some(ptx)
@@ -425,6 +427,8 @@ mod tests {
         assert_eq!(parse_cache_file(7, ""), None);
         let no_entry = cache_file_text(7, "nothing");
         assert_eq!(parse_cache_file(7, &no_entry), None);
+        let nul = cache_file_text(7, ".entry k()\0");
+        assert_eq!(parse_cache_file(7, &nul), None, "a NUL inside");
     }
 
     #[test]
