@@ -40,6 +40,7 @@ pub struct CudaDevice {
     pub(crate) allocator: Allocator,
     pub(crate) pinned: PinnedPool,
     pub(crate) modules: Mutex<HashMap<&'static str, Arc<CudaModule>>>,
+    pub(crate) functions: Mutex<HashMap<String, cudarc::driver::CudaFunction>>,
     pub(crate) blas: OnceLock<std::result::Result<Mutex<cudarc::cublas::CudaBlas>, CudaError>>,
 }
 
@@ -114,6 +115,7 @@ impl CudaDevice {
             allocator: Allocator::default(),
             pinned: PinnedPool::default(),
             modules: Mutex::new(HashMap::new()),
+            functions: Mutex::new(HashMap::new()),
             blas: OnceLock::new(),
         })
     }

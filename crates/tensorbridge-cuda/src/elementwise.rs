@@ -3,11 +3,38 @@
 //! caller, unless said otherwise; input layouts are already broadcast to
 //! the output dims (stride 0) by the caller.
 
+use crate::kernels::ELEMENTWISE;
+use crate::launch::{check_out, grid, launch, same_device, size_suffix};
+use crate::layout::{Meta, pack};
 use crate::ops::{BinaryOp, UnaryOp};
 use crate::{CudaDevice, CudaError, DeviceBuffer, ElemType, Result, StridedLayout};
 
-pub(crate) fn not_built(what: &str) -> CudaError {
-    CudaError::Unsupported(format!("{what} not built yet"))
+impl CudaDevice {
+    /// Copies C-order elements `first..first + count` of `layout` to the
+    /// compact device memory at `dst` (the staging step of downloads).
+    pub(crate) fn gather_range(
+        &self,
+        elem: ElemType,
+        src: &DeviceBuffer,
+        layout: StridedLayout<'_>,
+        first: u64,
+        count: u64,
+        dst: u64,
+    ) -> Result<()> {
+        if count == 0 {
+            return Ok(());
+        }
+        let metas = pack(&[layout])?;
+        let sm = metas[0];
+        let dm = Meta::contiguous(&[])?;
+        // The kernel writes dst[first + i]; shift the base so that lands at dst[i].
+        let size = elem.size_bytes() as u64;
+        let base = dst.wrapping_sub(first.wrapping_mul(size));
+        let sp = src.device_ptr();
+        let f = self.function(&ELEMENTWISE, &format!("copy_{}", size_suffix(elem)))?;
+        // copy_bN(Meta sm, const T* src, Meta dm, T* dst, u64 first, u64 n)
+        launch!(self, f, grid(count); &sm, &sp, &dm, &base, &first, &count)
+    }
 }
 
 impl CudaDevice {
@@ -41,8 +68,36 @@ impl CudaDevice {
         dst: &mut DeviceBuffer,
         dst_layout: StridedLayout<'_>,
     ) -> Result<()> {
-        let _ = (elem, src, src_layout, dst, dst_layout);
-        Err(not_built("copy_strided"))
+        same_device(self, &[src, dst])?;
+        self.check_elem(elem)?;
+        if src_layout.dims != dst_layout.dims {
+            return Err(CudaError::InvalidArgument(format!(
+                "copy_strided: source dims {:?} differ from destination dims {:?}",
+                src_layout.dims, dst_layout.dims
+            )));
+        }
+        let n = src_layout.check("copy_strided source", elem, src.len_bytes())?;
+        dst_layout.check("copy_strided destination", elem, dst.len_bytes())?;
+        if n == 0 {
+            return Ok(());
+        }
+        let size = elem.size_bytes();
+        if src_layout.is_c_contiguous() && dst_layout.is_c_contiguous() {
+            return self.dtod(
+                dst,
+                dst_layout.offset * size,
+                src,
+                src_layout.offset * size,
+                n * size,
+            );
+        }
+        let metas = pack(&[src_layout, dst_layout])?;
+        let (sm, dm) = (metas[0], metas[1]);
+        let (sp, dp) = (src.device_ptr(), dst.device_ptr());
+        let (first, count) = (0u64, n as u64);
+        let f = self.function(&ELEMENTWISE, &format!("copy_{}", size_suffix(elem)))?;
+        // copy_bN(Meta sm, const T* src, Meta dm, T* dst, u64 first, u64 n)
+        launch!(self, f, grid(count); &sm, &sp, &dm, &dp, &first, &count)
     }
 
     /// Sets every element of `dst` (`len_bytes / elem size` of them) to
@@ -64,8 +119,54 @@ impl CudaDevice {
     /// # Ok::<(), tensorbridge_cuda::CudaError>(())
     /// ```
     pub fn fill(&self, elem: ElemType, dst: &mut DeviceBuffer, value: &[u8]) -> Result<()> {
-        let _ = (elem, dst, value);
-        Err(not_built("fill"))
+        same_device(self, &[dst])?;
+        let size = elem.size_bytes();
+        if value.len() != size {
+            return Err(CudaError::InvalidArgument(format!(
+                "fill: the value has {} bytes but one {elem} element has {size}",
+                value.len()
+            )));
+        }
+        if dst.len_bytes() % size != 0 {
+            return Err(CudaError::InvalidArgument(format!(
+                "fill: a buffer of {} bytes is not a whole number of {elem} elements",
+                dst.len_bytes()
+            )));
+        }
+        let n = (dst.len_bytes() / size) as u64;
+        if n == 0 {
+            return Ok(());
+        }
+        if value.iter().all(|&b| b == value[0]) {
+            return self.memset(dst, 0, dst.len_bytes(), value[0]);
+        }
+        let f = self.function(&ELEMENTWISE, &format!("fill_{}", size_suffix(elem)))?;
+        let dp = dst.device_ptr();
+        // fill_bN(T* dst, T value, u64 n)
+        match size {
+            2 => {
+                let v = u16::from_ne_bytes([value[0], value[1]]);
+                launch!(self, f, grid(n); &dp, &v, &n)
+            }
+            4 => {
+                let v = u32::from_ne_bytes([value[0], value[1], value[2], value[3]]);
+                launch!(self, f, grid(n); &dp, &v, &n)
+            }
+            8 => {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(value);
+                let v = u64::from_ne_bytes(b);
+                launch!(self, f, grid(n); &dp, &v, &n)
+            }
+            _ => {
+                let mut lo = [0u8; 8];
+                let mut hi = [0u8; 8];
+                lo.copy_from_slice(&value[..8]);
+                hi.copy_from_slice(&value[8..]);
+                let v = [u64::from_ne_bytes(lo), u64::from_ne_bytes(hi)];
+                launch!(self, f, grid(n); &dp, &v, &n)
+            }
+        }
     }
 
     /// `out = a op b` elementwise over the shared dims of `a_layout` and
@@ -106,8 +207,46 @@ impl CudaDevice {
         b_layout: StridedLayout<'_>,
         out: &mut DeviceBuffer,
     ) -> Result<()> {
-        let _ = (op, elem, a, a_layout, b, b_layout, out);
-        Err(not_built("binary"))
+        same_device(self, &[a, b, out])?;
+        let out_elem = op.output(elem)?;
+        self.check_elem(elem)?;
+        let n = a_layout.check("binary lhs", elem, a.len_bytes())?;
+        b_layout.check("binary rhs", elem, b.len_bytes())?;
+        let metas = pack(&[a_layout, b_layout])?;
+        check_out("binary", out, out_elem, n)?;
+        if n == 0 {
+            return Ok(());
+        }
+        let checked = elem.is_int() && matches!(op, BinaryOp::Div | BinaryOp::Rem | BinaryOp::Pow);
+        let flag = if checked {
+            Some(self.new_flag()?)
+        } else {
+            None
+        };
+        let fp = flag.as_ref().map_or(0, DeviceBuffer::device_ptr);
+        let (am, bm) = (metas[0], metas[1]);
+        let (ap, bp, op_code, n64) = (a.device_ptr(), b.device_ptr(), op.code(), n as u64);
+        let outp = out.device_ptr();
+        let f = self.function(&ELEMENTWISE, &format!("binary_{}", elem.suffix()))?;
+        // binary_T(u32 op, Meta am, const T* a, Meta bm, const T* b, void* out, u64 n, u64* err)
+        launch!(self, f, grid(n64); &op_code, &am, &ap, &bm, &bp, &outp, &n64, &fp)?;
+        if let Some(flag) = flag {
+            if let Some(i) = self.read_flag(&flag)? {
+                return Err(CudaError::InvalidArgument(if op == BinaryOp::Pow {
+                    format!(
+                        "integers to negative integer powers are not allowed: the exponent of \
+                         dtype {elem} contains a negative value (first at output element {i}); \
+                         cast to a float dtype first"
+                    )
+                } else {
+                    format!(
+                        "integer division by zero: the divisor of dtype {elem} contains 0 \
+                         (first at output element {i})"
+                    )
+                }));
+            }
+        }
+        Ok(())
     }
 
     /// `out = op(src)` elementwise; `out` is C-order of `op.output(elem)`.
@@ -137,8 +276,19 @@ impl CudaDevice {
         layout: StridedLayout<'_>,
         out: &mut DeviceBuffer,
     ) -> Result<()> {
-        let _ = (op, elem, src, layout, out);
-        Err(not_built("unary"))
+        same_device(self, &[src, out])?;
+        let out_elem = op.output(elem)?;
+        self.check_elem(elem)?;
+        let n = layout.check("unary input", elem, src.len_bytes())?;
+        let m = pack(&[layout])?[0];
+        check_out("unary", out, out_elem, n)?;
+        if n == 0 {
+            return Ok(());
+        }
+        let (sp, outp, op_code, n64) = (src.device_ptr(), out.device_ptr(), op.code(), n as u64);
+        let f = self.function(&ELEMENTWISE, &format!("unary_{}", elem.suffix()))?;
+        // unary_T(u32 op, Meta m, const T* src, void* out, u64 n)
+        launch!(self, f, grid(n64); &op_code, &m, &sp, &outp, &n64)
     }
 
     /// Casts the elements of `layout` from `from` to `to` into C-order
@@ -171,8 +321,19 @@ impl CudaDevice {
         layout: StridedLayout<'_>,
         out: &mut DeviceBuffer,
     ) -> Result<()> {
-        let _ = (from, to, src, layout, out);
-        Err(not_built("cast"))
+        same_device(self, &[src, out])?;
+        self.check_elem(from)?;
+        self.check_elem(to)?;
+        let n = layout.check("cast input", from, src.len_bytes())?;
+        let m = pack(&[layout])?[0];
+        check_out("cast", out, to, n)?;
+        if n == 0 {
+            return Ok(());
+        }
+        let (sp, outp, to_code, n64) = (src.device_ptr(), out.device_ptr(), to.code(), n as u64);
+        let f = self.function(&ELEMENTWISE, &format!("cast_from_{}", from.suffix()))?;
+        // cast_from_T(Meta m, const T* src, u32 to, void* out, u64 n)
+        launch!(self, f, grid(n64); &m, &sp, &to_code, &outp, &n64)
     }
 
     /// `out = cond ? a : b` elementwise (`cond` is Bool; the three layouts
@@ -211,7 +372,26 @@ impl CudaDevice {
         b_layout: StridedLayout<'_>,
         out: &mut DeviceBuffer,
     ) -> Result<()> {
-        let _ = (elem, cond, cond_layout, a, a_layout, b, b_layout, out);
-        Err(not_built("where_select"))
+        same_device(self, &[cond, a, b, out])?;
+        self.check_elem(elem)?;
+        let n = cond_layout.check("where condition", ElemType::Bool, cond.len_bytes())?;
+        a_layout.check("where a", elem, a.len_bytes())?;
+        b_layout.check("where b", elem, b.len_bytes())?;
+        let metas = pack(&[cond_layout, a_layout, b_layout])?;
+        check_out("where", out, elem, n)?;
+        if n == 0 {
+            return Ok(());
+        }
+        let (cm, am, bm) = (metas[0], metas[1], metas[2]);
+        let (cp, ap, bp, outp, n64) = (
+            cond.device_ptr(),
+            a.device_ptr(),
+            b.device_ptr(),
+            out.device_ptr(),
+            n as u64,
+        );
+        let f = self.function(&ELEMENTWISE, &format!("where_{}", size_suffix(elem)))?;
+        // where_bN(Meta cm, const b8* cond, Meta am, const T* a, Meta bm, const T* b, T* out, u64 n)
+        launch!(self, f, grid(n64); &cm, &cp, &am, &ap, &bm, &bp, &outp, &n64)
     }
 }

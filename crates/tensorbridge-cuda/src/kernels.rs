@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use cudarc::driver::CudaFunction;
 use cudarc::nvrtc::{CompileOptions, Ptx, compile_ptx_with_opts};
 
+#[cfg(test)]
 use crate::elem::ElemType;
 use crate::error::{DriverContext, compile_error};
 use crate::{CudaDevice, CudaError, Result};
@@ -61,13 +62,16 @@ pub(crate) const INDEX: KernelFile = KernelFile {
     source: include_str!("../kernels/index.cu"),
 };
 
+#[cfg(test)]
 /// Every kernel file.
 pub(crate) const FILES: [&KernelFile; 6] =
     [&ELEMENTWISE, &REDUCE, &MATMUL, &RANDOM, &IMAGE, &INDEX];
 
+#[cfg(test)]
 /// The element-size suffixes of the type-agnostic kernels.
 pub(crate) const SIZES: [usize; 5] = [1, 2, 4, 8, 16];
 
+#[cfg(test)]
 fn suffixes(pred: impl Fn(ElemType) -> bool) -> Vec<&'static str> {
     ElemType::ALL
         .into_iter()
@@ -76,6 +80,7 @@ fn suffixes(pred: impl Fn(ElemType) -> bool) -> Vec<&'static str> {
         .collect()
 }
 
+#[cfg(test)]
 /// The entry names `file` must define (the NVRTC test checks each is in the
 /// PTX; the launches use the same names).
 pub(crate) fn expected_entries(file: &KernelFile) -> Vec<String> {
@@ -281,7 +286,9 @@ pub(crate) fn parse_cache_file(key: u64, text: &str) -> Option<&str> {
     if u64::from_str_radix(sum, 16).ok()? != fnv1a(&[ptx.as_bytes()]) {
         return None;
     }
-    if !ptx.contains(".entry") {
+    // cudarc hands PTX to the driver as a C string: a NUL inside would
+    // panic there, so such a file is never trusted.
+    if !ptx.contains(".entry") || ptx.contains('\0') {
         return None;
     }
     Some(ptx)
@@ -307,8 +314,8 @@ fn store_to_disk(dir: &Path, key: u64, ptx: &str) {
 /// The PTX of `file` for `arch`: from memory, else from disk, else compiled
 /// (and then stored in both).
 pub(crate) fn ptx_for(file: &KernelFile, arch: &'static str) -> Result<Arc<String>> {
-    static MEMORY: OnceLock<Mutex<HashMap<(&'static str, &'static str), Arc<String>>>> =
-        OnceLock::new();
+    type Memory = Mutex<HashMap<(&'static str, &'static str), Arc<String>>>;
+    static MEMORY: OnceLock<Memory> = OnceLock::new();
     let memory = MEMORY.get_or_init(Default::default);
     if let Some(p) = memory
         .lock()
@@ -343,6 +350,14 @@ impl CudaDevice {
     /// The kernel `entry` of `file`, loading the module for this device's
     /// arch on first use.
     pub(crate) fn function(&self, file: &KernelFile, entry: &str) -> Result<CudaFunction> {
+        if let Some(f) = self
+            .functions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(entry)
+        {
+            return Ok(f.clone());
+        }
         let module = {
             let mut modules = self.modules.lock().unwrap_or_else(|p| p.into_inner());
             match modules.get(file.name) {
@@ -359,9 +374,14 @@ impl CudaDevice {
                 }
             }
         };
-        module
+        let f = module
             .load_function(entry)
-            .ctx(&format!("finding kernel {entry} in {}", file.name))
+            .ctx(&format!("finding kernel {entry} in {}", file.name))?;
+        self.functions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(entry.to_owned(), f.clone());
+        Ok(f)
     }
 }
 
@@ -407,6 +427,8 @@ mod tests {
         assert_eq!(parse_cache_file(7, ""), None);
         let no_entry = cache_file_text(7, "nothing");
         assert_eq!(parse_cache_file(7, &no_entry), None);
+        let nul = cache_file_text(7, ".entry k()\0");
+        assert_eq!(parse_cache_file(7, &nul), None, "a NUL inside");
     }
 
     #[test]
@@ -467,12 +489,51 @@ mod tests {
                             }
                         }
                         println!("{} for {arch}: {} entries", file.name, entries.len());
+                        // TENSORBRIDGE_PTX_DUMP=dir keeps the PTX for inspection.
+                        if let Some(dir) = std::env::var_os("TENSORBRIDGE_PTX_DUMP") {
+                            let path = std::path::Path::new(&dir)
+                                .join(format!("{}.{arch}.ptx", file.name));
+                            std::fs::write(path, &ptx).expect("writing TENSORBRIDGE_PTX_DUMP");
+                        }
+                        if let Some(e) = assemble(&ptx, arch, file.name) {
+                            failures.push(e);
+                        }
                     }
                     Err(e) => failures.push(e.to_string()),
                 }
             }
         }
         assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    /// With `TENSORBRIDGE_PTXAS` naming a `ptxas` (CUDA 13.0, e.g. from the
+    /// `nvidia-cuda-nvcc` wheel), the PTX is also assembled for real, as
+    /// the driver does when it loads a module: what NVRTC accepts but the
+    /// assembler rejects (an instruction the arch lacks, too much shared
+    /// memory) fails here instead of on a GPU.
+    fn assemble(ptx: &str, arch: &str, name: &str) -> Option<String> {
+        let ptxas = std::env::var_os("TENSORBRIDGE_PTXAS")?;
+        let dir = std::env::temp_dir().join(format!("tb-ptxas-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok()?;
+        let src = dir.join(format!("{name}.{arch}.ptx"));
+        std::fs::write(&src, ptx).ok()?;
+        let out = std::process::Command::new(ptxas)
+            .args(["-arch", arch, "-o"])
+            .arg(dir.join(format!("{name}.{arch}.cubin")))
+            .arg(&src)
+            .output();
+        let _ = std::fs::remove_dir_all(&dir);
+        match out {
+            Ok(o) if o.status.success() => {
+                println!("{name} for {arch}: ptxas ok");
+                None
+            }
+            Ok(o) => Some(format!(
+                "ptxas rejected {name} for {arch}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            )),
+            Err(e) => Some(format!("could not run TENSORBRIDGE_PTXAS: {e}")),
+        }
     }
 
     #[test]

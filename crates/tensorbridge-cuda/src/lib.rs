@@ -12,6 +12,29 @@
 //! arch, no fused multiply-add) and cached in memory and on disk under
 //! `$XDG_CACHE_HOME/tensorbridge/ptx` (or `~/.cache/tensorbridge/ptx`).
 //!
+//! # Numerics, compared with core's CPU ops
+//!
+//! - Integers (arithmetic, casts, reductions, scans, matmul, scatter-add,
+//!   segment sums): bit-identical, wrapping as core does; integer division
+//!   by zero and negative integer powers are errors found on the device.
+//! - Casts, `add sub mul div rem`, `maximum minimum`, comparisons, `neg abs
+//!   sign relu floor ceil round sqrt rsqrt`, running scans, `where`,
+//!   gathers, rgb_to_grayscale and random numbers: bit-identical (kernels
+//!   are compiled with `--fmad=false`; f16/bf16 compute in f32 and round
+//!   once to nearest even). NaN payloads may differ.
+//! - `exp log sin cos tanh sigmoid pow` and complex transcendental
+//!   functions: CUDA's libdevice, within 2 ulps for f32/f64 (4 ulps for
+//!   sigmoid) of a correctly rounded result; f16/bf16 results then round
+//!   once, so they usually agree to the bit.
+//! - Float sums, means and products: a tree per output instead of core's
+//!   pairwise blocks, so within a few ulps times `log2(n)`; max/min/argmax/
+//!   argmin are exact (first extremum, NaN first).
+//! - Float matmul: cuBLAS (`CUBLAS_COMPUTE_32F` for f16/bf16/f32, no TF32;
+//!   `64F` for f64), within a few ulps times `k` of core; integer and
+//!   complex products use a tiled kernel (integers exact).
+//! - Float scatter-add and segment sums: atomics in an unspecified order,
+//!   within ulps of core (f16/bf16 accumulate in f32 and round once).
+//!
 //! ```
 //! use tensorbridge_cuda::{probe, CudaDevice, ElemType, StridedLayout};
 //!
@@ -35,6 +58,7 @@ mod error;
 mod image;
 mod index;
 mod kernels;
+mod launch;
 mod layout;
 mod matmul;
 mod ops;
