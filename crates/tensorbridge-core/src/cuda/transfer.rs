@@ -35,6 +35,8 @@ pub(crate) fn upload(t: &Tensor, device: Device) -> Result<Tensor> {
     let buffer = map_cpu_storage!(storage, v => {
         let data: &[_] = v;
         match layout.contiguous_range() {
+            // An empty view may keep an offset past its buffer: no bytes.
+            _ if layout.numel() == 0 => dev.upload(&[]),
             Some(range) => dev.upload(as_bytes(&data[range])),
             // Only the elements of the view travel: gathered on the host first.
             None => dev.upload(as_bytes(&copy::gather(data, layout)?)),
