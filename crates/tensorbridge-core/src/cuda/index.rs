@@ -206,7 +206,7 @@ pub(crate) fn scatter_nd(
             &mut buffer,
         )
         .map_err(|e| {
-            bad_index(
+            let device_error = bad_index(
                 OP,
                 device,
                 &[n, k],
@@ -215,7 +215,16 @@ pub(crate) fn scatter_nd(
                     (axis, dims.get(axis).copied().unwrap_or(0))
                 },
                 e,
-            )
+            );
+            cpu_error(device_error, || {
+                Tensor::scatter_nd(
+                    &indices_t.cpu()?,
+                    &updates.cpu()?,
+                    dims.clone(),
+                    &fill.cpu()?,
+                    mode_of_core,
+                )
+            })
         })?;
     }
     Ok(wrap(buffer, device, shape, dtype))
