@@ -93,3 +93,39 @@ impl Tensor {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use crate::{Tensor, s};
+
+    proptest! {
+        /// For any host view, the pending copy and the written bytes are the
+        /// elements `to_array` gives.
+        #[test]
+        fn async_copies_and_bytes_equal_to_array(
+            rows in 0usize..9,
+            cols in 1usize..9,
+            step in 1isize..4,
+            reversed in any::<bool>(),
+            transposed in any::<bool>(),
+        ) {
+            let t = Tensor::from_vec((0..(rows * cols) as i64).collect(), [rows, cols]).unwrap();
+            let step = if reversed { -step } else { step };
+            let mut v = t.slice(s![..;step, ..]).unwrap();
+            if transposed {
+                v = v.t().unwrap();
+            }
+            let want = v.to_array::<i64>().unwrap();
+            prop_assert_eq!(v.to_array_async::<i64>().unwrap().wait().unwrap(), want.clone());
+            let mut bytes = Vec::new();
+            v.write_c_order(&mut bytes).unwrap();
+            let from_bytes: Vec<i64> = bytes
+                .chunks_exact(8)
+                .map(|c| i64::from_ne_bytes(c.try_into().unwrap()))
+                .collect();
+            prop_assert_eq!(from_bytes, want.iter().copied().collect::<Vec<_>>());
+        }
+    }
+}

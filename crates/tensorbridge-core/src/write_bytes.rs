@@ -77,3 +77,82 @@ fn write_all<T: Element>(w: &mut dyn Write, data: &[T]) -> Result<()> {
 fn bytes_of<T: Element>(data: &[T]) -> &[u8] {
     crate::bytes::as_bytes(data)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DType;
+
+    /// A writer that accepts `room` bytes, then fails.
+    struct Full {
+        room: usize,
+    }
+
+    impl Write for Full {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.room == 0 {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::StorageFull,
+                    "disk full",
+                ));
+            }
+            let n = buf.len().min(self.room);
+            self.room -= n;
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failing_writer_is_an_io_error_with_its_source() {
+        let t = Tensor::from_vec((0..100i32).collect(), [10, 10]).unwrap();
+        for view in [t.clone(), t.t().unwrap()] {
+            match view.write_c_order(&mut Full { room: 17 }).unwrap_err() {
+                Error::Io { context, source } => {
+                    assert!(context.contains("write_c_order"), "{context}");
+                    assert_eq!(source.kind(), std::io::ErrorKind::StorageFull);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn empty_tensors_write_nothing_and_bools_are_bytes() {
+        let mut out = Vec::new();
+        Tensor::zeros([0, 3], DType::F64)
+            .unwrap()
+            .write_c_order(&mut out)
+            .unwrap();
+        assert!(out.is_empty());
+        Tensor::from([true, false, true])
+            .write_c_order(&mut out)
+            .unwrap();
+        assert_eq!(out, [1, 0, 1]);
+    }
+
+    #[test]
+    fn large_strided_views_are_written_in_blocks_with_the_same_bytes() {
+        // 2 MiB rows of u8 viewed every other column: several blocks.
+        let rows = 12;
+        let t = Tensor::from_vec(
+            (0..rows * (2 << 20)).map(|i| i as u8).collect(),
+            [rows, 2 << 20],
+        )
+        .unwrap();
+        let v = t.slice(crate::s![.., ..;2]).unwrap();
+        let mut out = Vec::new();
+        v.write_c_order(&mut out).unwrap();
+        assert_eq!(out, v.to_vec::<u8>().unwrap());
+    }
+
+    #[test]
+    fn a_symbolic_tensor_has_no_bytes() {
+        let g = crate::graph::Graph::new();
+        let p = g.placeholder(DType::F32, &[Some(2)]);
+        let e = p.write_c_order(&mut Vec::new()).unwrap_err();
+        assert!(matches!(e, Error::Symbolic { .. }), "{e:?}");
+    }
+}
