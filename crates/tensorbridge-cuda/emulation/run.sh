@@ -14,11 +14,13 @@ flags=(-std=c++20 -O1 -ffp-contract=off -w -pthread)
 g++ "${flags[@]}" -o random_cast random_cast_main.cpp
 g++ "${flags[@]}" -o ops_emu ops_main.cpp
 g++ "${flags[@]}" -o red_emu red_main.cpp
+g++ "${flags[@]}" -o index_emu index_main.cpp
 target="$here/../../../target/emulation"
 (cd "$here/refgen" && CARGO_TARGET_DIR="$target" cargo build -q)
 refgen="$target/debug/refgen"
-mkdir -p ops red
+mkdir -p ops red idx
 ./random_cast && "$refgen" random
 "$refgen" gen && ./ops_emu && "$refgen" cmp
 "$refgen" rgen && ./red_emu && "$refgen" rcmp
+"$refgen" igen && ./index_emu && "$refgen" icmp
 echo "emulation: every kernel output compared equals core's"

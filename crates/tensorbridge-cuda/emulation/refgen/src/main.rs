@@ -9,6 +9,7 @@ fn cmp(name: &str, want: Vec<u8>) {
     assert_eq!(diffs, 0, "{name} differs from core");
 }
 
+mod idx;
 mod ops;
 mod red;
 
@@ -20,6 +21,13 @@ fn main() {
     }
     if mode == "cmp" {
         std::process::exit(ops::cmp("ops"));
+    }
+    if mode == "igen" {
+        println!("{} cases", idx::generate("idx"));
+        return;
+    }
+    if mode == "icmp" {
+        std::process::exit(idx::cmp("idx"));
     }
     if mode == "rgen" {
         println!("{} cases", red::generate("red"));
