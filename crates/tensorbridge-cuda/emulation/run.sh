@@ -16,7 +16,9 @@ g++ "${flags[@]}" -o ops_emu ops_main.cpp
 g++ "${flags[@]}" -o red_emu red_main.cpp
 g++ "${flags[@]}" -o index_emu index_main.cpp
 target="$here/../../../target/emulation"
-(cd "$here/refgen" && CARGO_TARGET_DIR="$target" cargo build -q)
+# The workspace's lock file pins refgen's dependencies to the same versions.
+cp "$here/../../../Cargo.lock" "$here/refgen/Cargo.lock"
+(cd "$here/refgen" && CARGO_TARGET_DIR="$target" "${CARGO:-cargo}" build -q)
 refgen="$target/debug/refgen"
 mkdir -p ops red idx
 ./random_cast && "$refgen" random
