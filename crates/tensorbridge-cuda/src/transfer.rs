@@ -116,7 +116,6 @@ impl CudaDevice {
             let ptr = src.device_ptr() + (layout.offset * elem.size_bytes()) as u64;
             Ok((n, Source::Contiguous { ptr }))
         } else {
-            self.check_elem(elem)?;
             Ok((
                 n,
                 Source::Strided {
