@@ -85,12 +85,13 @@ const STEPS: &[Step] = &[
         }],
     },
     Step {
-        title: "tests (unit, integration, property, doc; NumPy/SciPy interop and NVRTC required)",
+        title: "tests (unit, integration, property, doc; NumPy/SciPy interop, NVRTC and kernel emulation required)",
         invocations: &[Invocation {
             program: Program::Cargo,
             env: &[
                 ("TENSORBRIDGE_EXPECT_PYTHON", "1"),
                 ("TENSORBRIDGE_EXPECT_NVRTC", "1"),
+                ("TENSORBRIDGE_EXPECT_EMULATION", "1"),
             ],
             args: &["test", "--workspace"],
         }],
@@ -237,7 +238,8 @@ mod tests {
                 "cargo build -p tensorbridge --no-default-features",
                 "cargo build -p tensorbridge --all-features",
                 "python3 -m venv .venv && .venv/bin/python -m pip install -r tests/python/requirements.txt",
-                "TENSORBRIDGE_EXPECT_PYTHON=1 TENSORBRIDGE_EXPECT_NVRTC=1 cargo test --workspace",
+                "TENSORBRIDGE_EXPECT_PYTHON=1 TENSORBRIDGE_EXPECT_NVRTC=1 \
+                 TENSORBRIDGE_EXPECT_EMULATION=1 cargo test --workspace",
                 "cargo test -p tensorbridge-tests --features cuda",
                 "cargo test -p tensorbridge-benches --benches --features cuda",
                 "cargo run -p tensorbridge --example tour",

@@ -131,22 +131,43 @@ template <typename C, typename R> struct ComplexOps {
     }
     static __device__ __forceinline__ C neg(C a) { return mk(-a.re, -a.im); }
     static __device__ __forceinline__ R norm(C a) { return hypot(a.re, a.im); }
+    static __device__ __forceinline__ C from_polar(R r, R theta) {
+        return mk(r * ::cos(theta), r * ::sin(theta));
+    }
     static __device__ __forceinline__ C exp(C a) {
-        R r = ::exp(a.re);
-        return mk(r * ::cos(a.im), r * ::sin(a.im));
+        // num_complex's corner cases for infinite and NaN real parts.
+        R re = a.re, im = a.im;
+        if (isinf(re)) {
+            if (re < (R)0) {
+                if (!isfinite(im)) return mk((R)0, (R)0);
+            } else if (im == (R)0 || !isfinite(im)) {
+                if (isinf(im)) im = (R)NAN;
+                return mk(re, im);
+            }
+        } else if (isnan(re) && im == (R)0) {
+            return a;
+        }
+        return from_polar(::exp(re), im);
     }
     static __device__ __forceinline__ C ln(C a) { return mk(::log(norm(a)), ::atan2(a.im, a.re)); }
     static __device__ __forceinline__ C sqrt(C a) {
-        if (a.re == (R)0 && a.im == (R)0) return mk((R)0, a.im);
-        R t = ::sqrt((::fabs(a.re) + norm(a)) / (R)2);
-        if (a.re >= (R)0) return mk(t, a.im / (t + t));
-        return mk(::fabs(a.im) / (t + t), ::copysign(t, a.im));
+        // num_complex's algorithm, case for case.
+        if (a.im == (R)0) {
+            if (!signbit(a.re)) return mk(::sqrt(a.re), a.im);
+            R s = ::sqrt(-a.re);
+            return signbit(a.im) ? mk((R)0, -s) : mk((R)0, s);
+        }
+        if (a.re == (R)0) {
+            R x = ::sqrt(::fabs(a.im) / (R)2);
+            return signbit(a.im) ? mk(x, -x) : mk(x, x);
+        }
+        return from_polar(::sqrt(norm(a)), ::atan2(a.im, a.re) / (R)2);
     }
     static __device__ __forceinline__ C sin(C a) {
         return mk(::sin(a.re) * ::cosh(a.im), ::cos(a.re) * ::sinh(a.im));
     }
     static __device__ __forceinline__ C cos(C a) {
-        return mk(::cos(a.re) * ::cosh(a.im), -(::sin(a.re) * ::sinh(a.im)));
+        return mk(::cos(a.re) * ::cosh(a.im), -::sin(a.re) * ::sinh(a.im));
     }
     static __device__ __forceinline__ C tanh(C a) {
         R tr = a.re + a.re, ti = a.im + a.im;
@@ -161,7 +182,8 @@ template <typename C, typename R> struct ComplexOps {
             R nan = (R)NAN;
             return mk(nan, nan);
         }
-        return exp(mul(ln(a), e));
+        if (e.re == (R)0 && e.im == (R)0) return mk((R)1, (R)0); // num_complex's powc
+        return exp(mul(e, ln(a)));
     }
 };
 typedef ComplexOps<c64, float> Cf;

@@ -213,7 +213,9 @@ impl CudaDevice {
         self.ctx.bind_to_thread().ctx("binding the CUDA context")
     }
 
-    /// Whether kernels of `elem` can run here (bf16 needs sm_80).
+    /// Whether arithmetic kernels of `elem` can run here (bf16 needs
+    /// sm_80). Pure data movement (copies, gathers, where, scatter without
+    /// add, downloads) moves bf16 bits on any device.
     pub(crate) fn check_elem(&self, elem: crate::ElemType) -> Result<()> {
         if elem == crate::ElemType::BF16 && self.cc.0 < 8 {
             return Err(CudaError::Unsupported(format!(

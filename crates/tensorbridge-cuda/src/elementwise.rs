@@ -69,7 +69,6 @@ impl CudaDevice {
         dst_layout: StridedLayout<'_>,
     ) -> Result<()> {
         same_device(self, &[src, dst])?;
-        self.check_elem(elem)?;
         if src_layout.dims != dst_layout.dims {
             return Err(CudaError::InvalidArgument(format!(
                 "copy_strided: source dims {:?} differ from destination dims {:?}",
@@ -373,7 +372,6 @@ impl CudaDevice {
         out: &mut DeviceBuffer,
     ) -> Result<()> {
         same_device(self, &[cond, a, b, out])?;
-        self.check_elem(elem)?;
         let n = cond_layout.check("where condition", ElemType::Bool, cond.len_bytes())?;
         a_layout.check("where a", elem, a.len_bytes())?;
         b_layout.check("where b", elem, b.len_bytes())?;

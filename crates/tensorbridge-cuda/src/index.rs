@@ -187,7 +187,6 @@ impl CudaDevice {
     ) -> Result<()> {
         same_device(self, &[params, indices.buffer, out])?;
         check_index_elem("indices", indices.elem)?;
-        self.check_elem(elem)?;
         let rank = params_layout.dims.len();
         if axis >= rank {
             return Err(CudaError::InvalidArgument(format!(
@@ -272,7 +271,6 @@ impl CudaDevice {
     ) -> Result<()> {
         same_device(self, &[values, row_splits.buffer, fill, out])?;
         check_index_elem("row_splits", row_splits.elem)?;
-        self.check_elem(elem)?;
         if values_layout.dims.is_empty() {
             return Err(CudaError::InvalidArgument(
                 "pad_segments: the values are a scalar; they need at least one axis of rows".into(),
@@ -350,7 +348,9 @@ impl CudaDevice {
     ) -> Result<()> {
         same_device(self, &[indices.buffer, updates, out])?;
         check_index_elem("indices", indices.elem)?;
-        self.check_elem(elem)?;
+        if mode == ScatterMode::Add {
+            self.check_elem(elem)?;
+        }
         if mode == ScatterMode::Add && elem == ElemType::Bool {
             return Err(CudaError::Unsupported(
                 "scatter_nd: sums are not defined for bool; cast to an integer dtype first".into(),

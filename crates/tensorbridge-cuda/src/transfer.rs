@@ -48,6 +48,16 @@ pub struct PendingDownload {
     _temp: Option<DeviceBuffer>,
 }
 
+impl Drop for PendingDownload {
+    fn drop(&mut self) {
+        // A handle dropped without `wait` must not free the pinned memory
+        // while the copy into it may still run.
+        if let Some(done) = &self.done {
+            let _ = done.synchronize();
+        }
+    }
+}
+
 impl std::fmt::Debug for PendingDownload {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PendingDownload")
@@ -116,7 +126,6 @@ impl CudaDevice {
             let ptr = src.device_ptr() + (layout.offset * elem.size_bytes()) as u64;
             Ok((n, Source::Contiguous { ptr }))
         } else {
-            self.check_elem(elem)?;
             Ok((
                 n,
                 Source::Strided {

@@ -294,3 +294,24 @@ fn strided_copies_write_any_destination_view() {
         .unwrap_err();
     assert!(matches!(e, CudaError::InvalidArgument(_)));
 }
+
+#[test]
+fn a_pending_download_dropped_unwaited_is_safe() {
+    let dev = gpu!();
+    let data: Vec<u8> = (0..(4 << 20)).map(|i| (i % 253) as u8).collect();
+    let buf = Arc::new(dev.upload(&data).unwrap());
+    for _ in 0..4 {
+        let p = dev
+            .download_async(
+                Arc::clone(&buf),
+                ElemType::U8,
+                StridedLayout::new(&[data.len()], &[1]),
+            )
+            .unwrap();
+        drop(p);
+    }
+    let p = dev
+        .download_async(buf, ElemType::U8, StridedLayout::new(&[data.len()], &[1]))
+        .unwrap();
+    assert!(p.wait().unwrap() == data);
+}
