@@ -9,8 +9,9 @@ use crate::{Element, Result, Tensor};
 
 /// A conversion to an owned array that runs while the caller does other
 /// work: for a device tensor the download was queued on the GPU's stream
-/// and [`PendingArray::wait`] waits for it; for a host tensor the copy was
-/// already made.
+/// and [`PendingArray::wait`] waits for it (the backend hands the bytes over
+/// in its own buffer, which `wait` copies once into the array); for a host
+/// tensor the copy was already made.
 ///
 /// ```
 /// use tensorbridge_core::Tensor;
