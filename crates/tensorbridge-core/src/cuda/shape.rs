@@ -252,20 +252,20 @@ pub(crate) fn rgb_to_grayscale(images: &Tensor, out_shape: Shape) -> Result<Tens
 /// two ever disagree on validity) generates on the host and uploads, so the
 /// values are the CPU's either way.
 fn random(
+    op: &'static str,
     device: Device,
     shape: &Shape,
     dist: Distribution,
     dtype: DType,
     key: [u32; 2],
 ) -> Result<Option<Tensor>> {
-    const OP: &str = "random";
     let dev = backend(device)?;
-    let mut buffer = output(OP, device, shape, dtype)?;
+    let mut buffer = output(op, device, shape, dtype)?;
     if shape.dims().iter().product::<usize>() > 0 {
         match dev.random(dist, elem(dtype), key, 0, &mut buffer) {
             Ok(()) => {}
             Err(CudaError::Unsupported(_) | CudaError::InvalidArgument(_)) => return Ok(None),
-            Err(e) => return Err(map_err(OP, device, e)),
+            Err(e) => return Err(map_err(op, device, e)),
         }
     }
     Ok(Some(wrap(buffer, device, shape.clone(), dtype)))
