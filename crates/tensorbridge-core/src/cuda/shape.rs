@@ -281,6 +281,7 @@ pub(crate) fn random_normal(
     key: [u32; 2],
 ) -> Result<Option<Tensor>> {
     random(
+        "random::normal",
         device,
         shape,
         Distribution::Normal { mean, std },
@@ -299,6 +300,7 @@ pub(crate) fn random_uniform(
     key: [u32; 2],
 ) -> Result<Option<Tensor>> {
     random(
+        "random::uniform",
         device,
         shape,
         Distribution::Uniform { low, high },
