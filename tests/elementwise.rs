@@ -8,7 +8,7 @@ use num_complex::Complex;
 use proptest::prelude::*;
 use tensorbridge::prelude::*;
 use tensorbridge::strategies::{ViewChain, views};
-use tensorbridge_tests::{Naive, indices, same};
+use tensorbridge_tests::{Naive, chain_on, indices, on_each_device, same};
 
 /// The naive array a view chain denotes, replayed op by op.
 fn naive_of(chain: &ViewChain<i64>) -> Naive<i64> {
@@ -112,9 +112,13 @@ proptest! {
     /// operand equals the naive element-by-element result.
     #[test]
     fn integer_ops_on_views_broadcast_like_numpy((chain, rdims, rdata) in lhs_and_rhs()) {
-        let a = chain.tensor().unwrap();
+        // On every device: the view chain runs on that device's copy of the
+        // base, the operand is made under its scope.
+        on_each_device(|device| {
+        let a = chain_on(&chain, device);
         let na = naive_of(&chain);
         let b = Tensor::from_vec(rdata.clone(), rdims.clone()).unwrap();
+        prop_assert_eq!(b.device(), device);
         let nb = Naive::new(rdata.clone(), &rdims);
         type Op = (&'static str, fn(&Tensor, &Tensor) -> Result<Tensor>, fn(i64, i64) -> i64);
         let ops: [Op; 5] = [
@@ -126,6 +130,7 @@ proptest! {
         ];
         for (name, op, reference) in ops {
             let got = op(&a, &b).unwrap();
+            prop_assert_eq!(got.device(), device);
             let expected = naive_zip(&na, &nb, reference).unwrap();
             prop_assert_eq!(got.dims(), &expected.dims[..], "{}", name);
             prop_assert_eq!(got.to_vec::<i64>().unwrap(), expected.data, "{}", name);
@@ -146,6 +151,8 @@ proptest! {
                 prop_assert!(e.to_string().contains("division by zero"), "{}", e);
             }
         }
+        Ok(())
+        })?;
     }
 
     /// Every pair of shapes up to rank 5 broadcasts by NumPy's rule, or is an
@@ -210,16 +217,21 @@ proptest! {
     /// `where_` picks per element after broadcasting all three operands.
     #[test]
     fn where_selects_per_element(chain in views(), flip in any::<bool>()) {
-        let a = chain.tensor().unwrap();
+        on_each_device(|device| {
+        let a = chain_on(&chain, device);
         let na = naive_of(&chain);
-        let cond = a.rem_scalar(2i64).unwrap().eq(&Tensor::scalar(0i64)).unwrap();
-        let other = Tensor::scalar(-1i64);
+        let zero = Tensor::new(0i64).unwrap();
+        let cond = a.rem_scalar(2i64).unwrap().eq(&zero).unwrap();
+        let other = Tensor::new(-1i64).unwrap();
         let got = if flip { Tensor::where_(&cond, &other, &a) } else { Tensor::where_(&cond, &a, &other) }.unwrap();
+        prop_assert_eq!(got.device(), device);
         let expected: Vec<i64> = na.data.iter().map(|&x| {
             let even = x.rem_euclid(2) == 0;
             if even != flip { x } else { -1 }
         }).collect();
         prop_assert_eq!(got.to_vec::<i64>().unwrap(), expected);
+        Ok(())
+        })?;
     }
 
     /// Unary math equals the std function per element, for any view.

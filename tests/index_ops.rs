@@ -10,6 +10,7 @@ mod views_helper;
 use proptest::prelude::*;
 use tensorbridge::ScatterMode;
 use tensorbridge::prelude::*;
+use tensorbridge_tests::{for_each_device, on_each_device};
 use views_helper::*;
 
 /// The position (as `"name[i, j]"`) of element `flat` of a tensor of `dims`.
@@ -163,12 +164,12 @@ proptest! {
 
     #[test]
     fn gather_matches_reference(case in gather_cases(3)) {
-        check_gather(&case, false);
+        for_each_device(|_| check_gather(&case, false));
     }
 
     #[test]
     fn index_select_matches_reference(case in gather_cases(1)) {
-        check_gather(&case, true);
+        for_each_device(|_| check_gather(&case, true));
     }
 }
 
@@ -821,6 +822,8 @@ proptest! {
 
     #[test]
     fn scatter_nd_matches_reference(c in scatter_cases()) {
+        on_each_device(|_| {
+        let c = c.clone();
         let idtype = if c.as_i32 { DType::I32 } else { DType::I64 };
         // (A broadcast index tensor repeats its first row: the logical
         // values are what the reference sees.)
@@ -846,6 +849,8 @@ proptest! {
                 prop_assert!(variant_ok, "{:?}", e);
             }
         }
+        Ok(())
+        })?;
     }
 }
 
@@ -1129,6 +1134,7 @@ proptest! {
 
     #[test]
     fn segment_sum_matches_reference(c in segment_cases()) {
+        on_each_device(|_| {
         let (data, logical) = input(&c.data, &c.dims, c.kind, c.dtype);
         let ids = index_tensor(&c.ids, &[c.dims[0]], c.as_i32);
         let got = data.segment_sum(&ids, c.num_segments);
@@ -1155,6 +1161,8 @@ proptest! {
                 prop_assert!(same(&got, &expected(want, &odims, c.dtype)), "{:?}", got.numpy());
             }
         }
+        Ok(())
+        })?;
     }
 }
 

@@ -9,6 +9,7 @@ use ndarray::{ArrayD, IxDyn};
 use num_complex::Complex;
 use proptest::prelude::*;
 use tensorbridge::prelude::*;
+use tensorbridge_tests::for_each_device;
 
 // ---------------------------------------------------------------------------
 // The reference.
@@ -326,9 +327,11 @@ proptest! {
         vb in 0usize..5,
         seed in any::<u64>(),
     ) {
-        for dtype in DTYPES {
-            check(&a_dims, &b_dims, (VIEWS[va], VIEWS[vb]), dtype, seed);
-        }
+        for_each_device(|_| {
+            for dtype in DTYPES {
+                check(&a_dims, &b_dims, (VIEWS[va], VIEWS[vb]), dtype, seed);
+            }
+        });
     }
 
     #[test]
@@ -365,15 +368,18 @@ proptest! {
 fn every_view_of_every_dtype_on_a_batched_broadcast() {
     // [2, 1, 3, 4] @ [5, 4, 2] -> [2, 5, 3, 2], the example; then
     // matrices large enough for gemm (9 * 8 * 9 multiply-adds each).
-    for (a_dims, b_dims) in [([2, 1, 3, 4], [5, 4, 2]), ([2, 1, 9, 8], [3, 8, 9])] {
-        for dtype in DTYPES {
-            for va in VIEWS {
-                for vb in VIEWS {
-                    check(&a_dims, &b_dims, (va, vb), dtype, 7);
+    // On every device: the operands are made under its scope.
+    for_each_device(|_| {
+        for (a_dims, b_dims) in [([2, 1, 3, 4], [5, 4, 2]), ([2, 1, 9, 8], [3, 8, 9])] {
+            for dtype in DTYPES {
+                for va in VIEWS {
+                    for vb in VIEWS {
+                        check(&a_dims, &b_dims, (va, vb), dtype, 7);
+                    }
                 }
             }
         }
-    }
+    });
 }
 
 #[test]

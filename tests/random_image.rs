@@ -11,6 +11,7 @@ use proptest::prelude::*;
 use tensorbridge::prelude::*;
 use tensorbridge::random::philox4x32_10;
 use tensorbridge::{image, random};
+use tensorbridge_tests::{for_each_device, on_each_device};
 
 // ---------------------------------------------------------------- helpers
 
@@ -130,89 +131,101 @@ fn scenario_shapes() {
 
 #[test]
 fn uniform_f32_follows_the_documented_bits() {
-    // Element i: 24 high bits of word i % 4 of block i / 4, times 2^-24,
-    // scaled into [minval, maxval).
-    let (lo, hi) = (-2.0, 6.0);
-    let t = random::uniform([1001], lo, hi, DType::F32, Some(77)).unwrap();
-    let got = t.to_vec::<f32>().unwrap();
-    for (i, &x) in got.iter().enumerate() {
-        let w = block(77, (i / 4) as u64)[i % 4];
-        let u = f64::from(w >> 8) / 16_777_216.0;
-        let want = (lo + u * (hi - lo)) as f32;
-        assert_eq!(x.to_bits(), want.to_bits(), "element {i}");
-    }
+    // On every device: the draws are made under its scope.
+    for_each_device(|_| {
+        // Element i: 24 high bits of word i % 4 of block i / 4, times 2^-24,
+        // scaled into [minval, maxval).
+        let (lo, hi) = (-2.0, 6.0);
+        let t = random::uniform([1001], lo, hi, DType::F32, Some(77)).unwrap();
+        let got = t.to_vec::<f32>().unwrap();
+        for (i, &x) in got.iter().enumerate() {
+            let w = block(77, (i / 4) as u64)[i % 4];
+            let u = f64::from(w >> 8) / 16_777_216.0;
+            let want = (lo + u * (hi - lo)) as f32;
+            assert_eq!(x.to_bits(), want.to_bits(), "element {i}");
+        }
+    });
 }
 
 #[test]
 fn uniform_int_follows_the_documented_bits() {
-    // Element i: the 64-bit fraction w0:w1 (even i) or w2:w3 (odd i) of
-    // block i / 2, times the range, floored.
-    let t = random::uniform([301], -5.0, 1000.0, DType::I16, Some(8)).unwrap();
-    for (i, &x) in t.to_vec::<i16>().unwrap().iter().enumerate() {
-        let w = block(8, (i / 2) as u64);
-        let h = 2 * (i % 2);
-        let frac = (u64::from(w[h]) << 32) | u64::from(w[h + 1]);
-        let draw = (u128::from(frac) * 1005) >> 64;
-        assert_eq!(i128::from(x), -5 + draw as i128, "element {i}");
-    }
+    // On every device: the draws are made under its scope.
+    for_each_device(|_| {
+        // Element i: the 64-bit fraction w0:w1 (even i) or w2:w3 (odd i) of
+        // block i / 2, times the range, floored.
+        let t = random::uniform([301], -5.0, 1000.0, DType::I16, Some(8)).unwrap();
+        for (i, &x) in t.to_vec::<i16>().unwrap().iter().enumerate() {
+            let w = block(8, (i / 2) as u64);
+            let h = 2 * (i % 2);
+            let frac = (u64::from(w[h]) << 32) | u64::from(w[h + 1]);
+            let draw = (u128::from(frac) * 1005) >> 64;
+            assert_eq!(i128::from(x), -5 + draw as i128, "element {i}");
+        }
+    });
 }
 
 #[test]
 fn normal_follows_box_muller_of_the_documented_bits() {
-    // f64: block k gives (r cos θ, r sin θ), u1 = (53 bits of w0:w1 + 1) / 2^53,
-    // θ = 2π · (53 bits of w2:w3) / 2^53; checked against std's ln/sin/cos.
-    let t = random::normal([500], 1.5, 2.0, DType::F64, Some(3)).unwrap();
-    let got = t.to_vec::<f64>().unwrap();
-    for (k, pair) in got.chunks(2).enumerate() {
-        let w = block(3, k as u64);
-        let a = ((u64::from(w[0]) << 32) | u64::from(w[1])) >> 11;
-        let b = ((u64::from(w[2]) << 32) | u64::from(w[3])) >> 11;
-        let u1 = (a + 1) as f64 / 2f64.powi(53);
-        let theta = 2.0 * std::f64::consts::PI * (b as f64 / 2f64.powi(53));
-        let r = (-2.0 * u1.ln()).sqrt();
-        for (x, z) in pair.iter().zip([r * theta.cos(), r * theta.sin()]) {
-            assert!((x - (1.5 + 2.0 * z)).abs() < 1e-13, "pair {k}: {x} vs {z}");
-        }
-    }
-    // f32: four per block, (w0, w1) then (w2, w3), 24-bit uniforms.
-    let t = random::normal([400], 0.0, 1.0, DType::F32, Some(3)).unwrap();
-    let got = t.to_vec::<f32>().unwrap();
-    for (k, quad) in got.chunks(4).enumerate() {
-        let w = block(3, k as u64);
-        let mut want = Vec::new();
-        for (a, b) in [(w[0], w[1]), (w[2], w[3])] {
-            let u1 = f64::from((a >> 8) + 1) / 16_777_216.0;
-            let theta = 2.0 * std::f64::consts::PI * f64::from(b >> 8) / 16_777_216.0;
+    // On every device: the draws are made under its scope.
+    for_each_device(|_| {
+        // f64: block k gives (r cos θ, r sin θ), u1 = (53 bits of w0:w1 + 1) / 2^53,
+        // θ = 2π · (53 bits of w2:w3) / 2^53; checked against std's ln/sin/cos.
+        let t = random::normal([500], 1.5, 2.0, DType::F64, Some(3)).unwrap();
+        let got = t.to_vec::<f64>().unwrap();
+        for (k, pair) in got.chunks(2).enumerate() {
+            let w = block(3, k as u64);
+            let a = ((u64::from(w[0]) << 32) | u64::from(w[1])) >> 11;
+            let b = ((u64::from(w[2]) << 32) | u64::from(w[3])) >> 11;
+            let u1 = (a + 1) as f64 / 2f64.powi(53);
+            let theta = 2.0 * std::f64::consts::PI * (b as f64 / 2f64.powi(53));
             let r = (-2.0 * u1.ln()).sqrt();
-            want.extend([r * theta.cos(), r * theta.sin()]);
+            for (x, z) in pair.iter().zip([r * theta.cos(), r * theta.sin()]) {
+                assert!((x - (1.5 + 2.0 * z)).abs() < 1e-13, "pair {k}: {x} vs {z}");
+            }
         }
-        for (x, z) in quad.iter().zip(want) {
-            assert!((f64::from(*x) - z).abs() < 4e-6, "block {k}: {x} vs {z}");
+        // f32: four per block, (w0, w1) then (w2, w3), 24-bit uniforms.
+        let t = random::normal([400], 0.0, 1.0, DType::F32, Some(3)).unwrap();
+        let got = t.to_vec::<f32>().unwrap();
+        for (k, quad) in got.chunks(4).enumerate() {
+            let w = block(3, k as u64);
+            let mut want = Vec::new();
+            for (a, b) in [(w[0], w[1]), (w[2], w[3])] {
+                let u1 = f64::from((a >> 8) + 1) / 16_777_216.0;
+                let theta = 2.0 * std::f64::consts::PI * f64::from(b >> 8) / 16_777_216.0;
+                let r = (-2.0 * u1.ln()).sqrt();
+                want.extend([r * theta.cos(), r * theta.sin()]);
+            }
+            for (x, z) in quad.iter().zip(want) {
+                assert!((f64::from(*x) - z).abs() < 4e-6, "block {k}: {x} vs {z}");
+            }
         }
-    }
+    });
 }
 
 #[test]
 fn same_seed_same_bits_other_seed_other_values() {
-    let a = random::normal([10_000], 0.0, 1.0, DType::F32, Some(1)).unwrap();
-    let b = random::normal([10_000], 0.0, 1.0, DType::F32, Some(1)).unwrap();
-    let c = random::normal([10_000], 0.0, 1.0, DType::F32, Some(2)).unwrap();
-    let (a, b, c) = (
-        a.to_vec::<f32>().unwrap(),
-        b.to_vec::<f32>().unwrap(),
-        c.to_vec::<f32>().unwrap(),
-    );
-    assert_eq!(bits32(&a), bits32(&b));
-    let same = a.iter().zip(&c).filter(|(x, y)| x == y).count();
-    assert!(same < 10, "{same} equal samples between seeds 1 and 2");
-    // A seed's high half matters too.
-    let hi = random::uniform([64], 0.0, 1.0, DType::F64, Some(1 << 32)).unwrap();
-    let lo = random::uniform([64], 0.0, 1.0, DType::F64, Some(0)).unwrap();
-    assert_ne!(hi.to_vec::<f64>().unwrap(), lo.to_vec::<f64>().unwrap());
-    // No seed: a fresh one per call.
-    let x = random::uniform([64], 0.0, 1.0, DType::F64, None).unwrap();
-    let y = random::uniform([64], 0.0, 1.0, DType::F64, None).unwrap();
-    assert_ne!(x.to_vec::<f64>().unwrap(), y.to_vec::<f64>().unwrap());
+    // On every device: the draws are made under its scope.
+    for_each_device(|_| {
+        let a = random::normal([10_000], 0.0, 1.0, DType::F32, Some(1)).unwrap();
+        let b = random::normal([10_000], 0.0, 1.0, DType::F32, Some(1)).unwrap();
+        let c = random::normal([10_000], 0.0, 1.0, DType::F32, Some(2)).unwrap();
+        let (a, b, c) = (
+            a.to_vec::<f32>().unwrap(),
+            b.to_vec::<f32>().unwrap(),
+            c.to_vec::<f32>().unwrap(),
+        );
+        assert_eq!(bits32(&a), bits32(&b));
+        let same = a.iter().zip(&c).filter(|(x, y)| x == y).count();
+        assert!(same < 10, "{same} equal samples between seeds 1 and 2");
+        // A seed's high half matters too.
+        let hi = random::uniform([64], 0.0, 1.0, DType::F64, Some(1 << 32)).unwrap();
+        let lo = random::uniform([64], 0.0, 1.0, DType::F64, Some(0)).unwrap();
+        assert_ne!(hi.to_vec::<f64>().unwrap(), lo.to_vec::<f64>().unwrap());
+        // No seed: a fresh one per call.
+        let x = random::uniform([64], 0.0, 1.0, DType::F64, None).unwrap();
+        let y = random::uniform([64], 0.0, 1.0, DType::F64, None).unwrap();
+        assert_ne!(x.to_vec::<f64>().unwrap(), y.to_vec::<f64>().unwrap());
+    });
 }
 
 #[test]
@@ -481,10 +494,14 @@ fn shapes_that_overflow_are_refused_before_allocating() {
 
 #[test]
 fn random_tensors_follow_the_device_scope() {
-    // No CUDA backend in this build: a GPU scope is refused, never ignored.
+    // With a usable GPU the draws are made there; without one a GPU scope is
+    // refused, never ignored.
     let gpu: Device = "/GPU:0".parse().unwrap();
     if gpu.is_available() {
-        println!("skipped: {gpu} is available, so the refusal cannot be shown");
+        let _scope = gpu.scope();
+        let n = random::normal([2], 0.0, 1.0, DType::F32, Some(1)).unwrap();
+        let u = random::uniform([2], 0.0, 1.0, DType::U8, Some(1)).unwrap();
+        assert_eq!((n.device(), u.device()), (gpu, gpu));
         return;
     }
     let _scope = gpu.scope();
@@ -727,6 +744,7 @@ proptest! {
         view in 0usize..4,
         seed in any::<u64>(),
     ) {
+        on_each_device(|_| {
         let mut dims = batch.clone();
         dims.push(3);
         let base = image_of(dtype, &dims, seed);
@@ -762,5 +780,7 @@ proptest! {
             let tol = if dtype == DType::F64 { 1e-15 * w.abs().max(1.0) } else { 0.0 };
             prop_assert!((g - w).abs() <= tol, "{} vs {}", g, w);
         }
+        Ok(())
+        })?;
     }
 }

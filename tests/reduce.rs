@@ -12,6 +12,7 @@ use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use tensorbridge::prelude::*;
 use tensorbridge::{Complex, bf16, f16};
+use tensorbridge_tests::on_each_device;
 
 // ---------------------------------------------------------------------------
 // Inputs.
@@ -301,35 +302,44 @@ fn result<O: Element>(r: Result<Tensor>) -> (Vec<usize>, Vec<O>) {
 }
 
 fn check_int_sum_prod<T: IntElem>(input: &Input<T>) -> Result<(), TestCaseError> {
-    let t = input.tensor();
-    let axes = input.axes(t.rank());
-    let mask = mask_of(&axes, t.rank());
-    let dims = expected_dims(t.dims(), &mask, input.keepdims);
-    let sum = fold_ref::<T, i128>(&t, &mask, 0, |a, x| *a = a.wrapping_add(x.to_i128()));
-    let (d, got) = result::<T>(t.sum(&axes, input.keepdims));
-    prop_assert_eq!(&d, &dims);
-    prop_assert_eq!(got, sum.iter().map(|&s| T::wrap(s)).collect::<Vec<_>>());
-    let prod = fold_ref::<T, i128>(&t, &mask, 1, |a, x| *a = a.wrapping_mul(x.to_i128()));
-    let (d, got) = result::<T>(t.prod(&axes, input.keepdims));
-    prop_assert_eq!(&d, &dims);
-    prop_assert_eq!(got, prod.iter().map(|&s| T::wrap(s)).collect::<Vec<_>>());
-    // mean: f64 (NumPy's rule), each element rounded to f64 and summed:
-    // within (n + 1)·ε·Σ|x| / n of the exact mean.
-    let n = reduced_count(t.dims(), &mask);
-    let abs = fold_ref::<T, f64>(&t, &mask, 0.0, |a, x| *a += (x.to_i128() as f64).abs());
-    let m = t.mean(&axes, input.keepdims).unwrap();
-    prop_assert_eq!(m.dtype(), DType::F64);
-    prop_assert_eq!(m.dims(), &dims[..]);
-    for ((g, s), a) in m.to_vec::<f64>().unwrap().iter().zip(&sum).zip(&abs) {
-        if n == 0 {
-            prop_assert!(g.is_nan(), "mean of nothing is NaN, got {}", g);
-            continue;
+    // The references from the host tensor; the results on every device (the
+    // input made under each device's scope, its views taken there).
+    let host = {
+        let _cpu = Device::Cpu.scope();
+        input.tensor()
+    };
+    let axes = input.axes(host.rank());
+    let mask = mask_of(&axes, host.rank());
+    let dims = expected_dims(host.dims(), &mask, input.keepdims);
+    let sum = fold_ref::<T, i128>(&host, &mask, 0, |a, x| *a = a.wrapping_add(x.to_i128()));
+    let prod = fold_ref::<T, i128>(&host, &mask, 1, |a, x| *a = a.wrapping_mul(x.to_i128()));
+    let n = reduced_count(host.dims(), &mask);
+    let abs = fold_ref::<T, f64>(&host, &mask, 0.0, |a, x| *a += (x.to_i128() as f64).abs());
+    on_each_device(|device| {
+        let t = input.tensor();
+        prop_assert_eq!(t.device(), device);
+        let (d, got) = result::<T>(t.sum(&axes, input.keepdims));
+        prop_assert_eq!(&d, &dims);
+        prop_assert_eq!(got, sum.iter().map(|&s| T::wrap(s)).collect::<Vec<_>>());
+        let (d, got) = result::<T>(t.prod(&axes, input.keepdims));
+        prop_assert_eq!(&d, &dims);
+        prop_assert_eq!(got, prod.iter().map(|&s| T::wrap(s)).collect::<Vec<_>>());
+        // mean: f64 (NumPy's rule), each element rounded to f64 and summed:
+        // within (n + 1)·ε·Σ|x| / n of the exact mean.
+        let m = t.mean(&axes, input.keepdims).unwrap();
+        prop_assert_eq!(m.dtype(), DType::F64);
+        prop_assert_eq!(m.dims(), &dims[..]);
+        for ((g, s), a) in m.to_vec::<f64>().unwrap().iter().zip(&sum).zip(&abs) {
+            if n == 0 {
+                prop_assert!(g.is_nan(), "mean of nothing is NaN, got {}", g);
+                continue;
+            }
+            let expected = *s as f64 / n as f64;
+            let tol = (n + 1) as f64 * f64::EPSILON * a / n as f64 + expected.abs() * f64::EPSILON;
+            prop_assert!((g - expected).abs() <= tol, "mean {} vs {}", g, expected);
         }
-        let expected = *s as f64 / n as f64;
-        let tol = (n + 1) as f64 * f64::EPSILON * a / n as f64 + expected.abs() * f64::EPSILON;
-        prop_assert!((g - expected).abs() <= tol, "mean {} vs {}", g, expected);
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 fn check_float_sum_mean<T: FloatElem>(input: &Input<T>) -> Result<(), TestCaseError> {

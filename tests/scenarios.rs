@@ -7,11 +7,11 @@
 //! The graph scenarios of 05 (`Graph` + `Session.run`, `@tf.function`, the
 //! error for converting a symbolic tensor) are in `tests/graph.rs`.
 //!
-//! Still pending, with what brings it:
-//! - tensors really on a GPU under `with tf.device('/GPU:0')` (02): the CUDA
-//!   backend; until then [`for_each_device`] runs every scenario on the CPU
-//!   only (printing `SKIPPED: cuda:0 not available`) and the GPU scope is
-//!   checked for its refusal below.
+//! Every scenario runs through [`for_each_device`]: on the CPU, and (built
+//! with `--features cuda` on a machine with a GPU) on the GPU too, the
+//! tensors made under its scope; without one it prints
+//! `SKIPPED: cuda:0 not available (<reason>)`, and the GPU scope's refusal
+//! is checked below.
 
 use ndarray::{Axis, arr2};
 use tensorbridge::prelude::*;

@@ -8,6 +8,7 @@ mod views_helper;
 
 use proptest::prelude::*;
 use tensorbridge::prelude::*;
+use tensorbridge_tests::on_each_device;
 use views_helper::*;
 
 /// Asserts `e` is `InvalidArgument` and its message contains `needle`.
@@ -59,6 +60,8 @@ proptest! {
 
     #[test]
     fn concat_matches_reference(c in concat_cases()) {
+        // On every device: the inputs are made under its scope.
+        on_each_device(|_| {
         let inputs: Vec<(Tensor, Vec<i64>)> = c
             .parts
             .iter()
@@ -80,6 +83,8 @@ proptest! {
             })
             .collect();
         prop_assert!(same(&got, &expected(want, &odims, c.dtype)), "{:?}", got.numpy());
+        Ok(())
+        })?;
     }
 }
 
@@ -196,6 +201,8 @@ proptest! {
 
     #[test]
     fn stack_matches_reference(c in stack_cases()) {
+        // On every device: the inputs are made under its scope.
+        on_each_device(|_| {
         let inputs: Vec<(Tensor, Vec<i64>)> = c
             .parts
             .iter()
@@ -213,6 +220,8 @@ proptest! {
             })
             .collect();
         prop_assert!(same(&got, &expected(want, &odims, c.dtype)), "{:?}", got.numpy());
+        Ok(())
+        })?;
     }
 }
 
@@ -329,6 +338,8 @@ proptest! {
 
     #[test]
     fn split_matches_reference(c in split_cases()) {
+        // On every device: the inputs are made under its scope.
+        on_each_device(|_| {
         let (t, logical) = input(&c.data, &c.dims, c.kind, c.dtype);
         let a = c.axis.rem_euclid(c.dims.len() as isize) as usize;
         let parts = t.split(&c.sizes, c.axis).unwrap();
@@ -350,6 +361,8 @@ proptest! {
                 }
             }
         }
+        Ok(())
+        })?;
     }
 }
 
@@ -423,6 +436,8 @@ proptest! {
 
     #[test]
     fn pad_matches_reference(c in pad_cases()) {
+        // On every device: the inputs are made under its scope.
+        on_each_device(|_| {
         let (t, logical) = input(&c.data, &c.dims, c.kind, c.dtype);
         let got = t.pad(&c.paddings, &scalar(c.value, c.dtype)).unwrap();
         let odims: Vec<usize> = c.dims.iter().zip(&c.paddings).map(|(&d, &(b, e))| b + d + e).collect();
@@ -438,6 +453,8 @@ proptest! {
             })
             .collect();
         prop_assert!(same(&got, &expected(want, &odims, c.dtype)), "{:?}", got.numpy());
+        Ok(())
+        })?;
     }
 }
 
@@ -540,6 +557,8 @@ proptest! {
 
     #[test]
     fn tile_matches_reference(c in tile_cases()) {
+        // On every device: the inputs are made under its scope.
+        on_each_device(|_| {
         let (t, logical) = input(&c.data, &c.dims, c.kind, c.dtype);
         let got = t.tile(&c.multiples).unwrap();
         let odims: Vec<usize> = c.dims.iter().zip(&c.multiples).map(|(&d, &m)| d * m).collect();
@@ -550,6 +569,8 @@ proptest! {
             })
             .collect();
         prop_assert!(same(&got, &expected(want, &odims, c.dtype)), "{:?}", got.numpy());
+        Ok(())
+        })?;
     }
 }
 
@@ -642,6 +663,8 @@ proptest! {
 
     #[test]
     fn one_hot_matches_reference(c in one_hot_cases()) {
+        // On every device: the inputs are made under its scope.
+        on_each_device(|_| {
         let idtype = if c.as_i32 { DType::I32 } else { DType::I64 };
         let (indices, idx) = input(&c.idx, &c.dims, c.kind, idtype);
         let got = Tensor::one_hot(&indices, c.depth, &scalar(c.on, c.dtype), &scalar(c.off, c.dtype), c.axis)
@@ -656,6 +679,8 @@ proptest! {
             })
             .collect();
         prop_assert!(same(&got, &expected(want, &odims, c.dtype)), "{:?}", got.numpy());
+        Ok(())
+        })?;
     }
 }
 

@@ -201,9 +201,10 @@ pub(crate) fn same(a: &Tensor, b: &Tensor) -> bool {
     a.dims() == b.dims() && a.dtype() == b.dtype() && a.numpy().unwrap() == b.numpy().unwrap()
 }
 
-/// A scalar of `dtype` holding `v`.
+/// A scalar of `dtype` holding `v`, made on the current scope's device.
 pub(crate) fn scalar(v: i64, dtype: DType) -> Tensor {
-    Tensor::scalar(v).cast(dtype).unwrap()
+    // On the device of the current scope, like the other inputs.
+    Tensor::new(v).unwrap().cast(dtype).unwrap()
 }
 
 /// Indices as a tensor of int32 or int64.

@@ -13,8 +13,13 @@ use tensorbridge::{Device, SliceArg};
 /// Runs `f` once for every device of [`tensorbridge::devices`], inside a
 /// [`Device::scope`] of that device (so the fallible constructors,
 /// `Tensor::from_vec`, `Tensor::new`, `Tensor::zeros`, ..., make their
-/// tensors there), and prints `SKIPPED: cuda:0 not available` when the first
-/// GPU is not among them: a missing device is reported, never a silent pass.
+/// tensors there), and prints `SKIPPED: cuda:0 not available (<reason>)` when
+/// the first GPU is not among them: a missing device is reported, never a
+/// silent pass.
+///
+/// **Panics** when the GPU is missing and the environment variable
+/// `TENSORBRIDGE_EXPECT_CUDA` is `1` (see [`expect_cuda`]): on a machine that
+/// should have a GPU, a skip is a failure.
 pub fn for_each_device(mut f: impl FnMut(Device)) {
     let available = tensorbridge::devices();
     for &device in &available {
@@ -23,7 +28,40 @@ pub fn for_each_device(mut f: impl FnMut(Device)) {
     }
     let gpu = Device::Cuda(0);
     if !available.contains(&gpu) {
-        println!("SKIPPED: {gpu} not available");
+        skip_device(gpu);
+    }
+}
+
+/// Whether `TENSORBRIDGE_EXPECT_CUDA=1` is set: the run must find a CUDA GPU,
+/// and every skip for a missing one fails the test.
+pub fn expect_cuda() -> bool {
+    std::env::var("TENSORBRIDGE_EXPECT_CUDA").is_ok_and(|v| v.trim() == "1")
+}
+
+/// Reports that `device` is not available: a printed `SKIPPED` line with the
+/// reason, or a panic under `TENSORBRIDGE_EXPECT_CUDA=1`.
+pub fn skip_device(device: Device) {
+    let reason = match device.check_available() {
+        Ok(()) => "available, but not listed by devices()".to_owned(),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        !expect_cuda(),
+        "TENSORBRIDGE_EXPECT_CUDA=1 but {device} is not available: {reason}"
+    );
+    println!("SKIPPED: {device} not available ({reason})");
+}
+
+/// The first CUDA GPU when it is available; otherwise reports the skip
+/// ([`skip_device`]: a printed line, or a panic under
+/// `TENSORBRIDGE_EXPECT_CUDA=1`) and returns `None`.
+pub fn cuda_or_skip() -> Option<Device> {
+    let gpu = Device::Cuda(0);
+    if gpu.is_available() {
+        Some(gpu)
+    } else {
+        skip_device(gpu);
+        None
     }
 }
 
@@ -349,4 +387,32 @@ pub fn as_c128(t: &tensorbridge::Tensor) -> Vec<num_complex::Complex<f64>> {
     t.cast(tensorbridge::DType::C128)
         .and_then(|c| c.to_vec::<num_complex::Complex<f64>>())
         .unwrap_or_else(|e| panic!("widening a {} tensor to c128: {e}", t.dtype()))
+/// Runs the property `check` once per device of [`for_each_device`] (inside
+/// that device's scope), stopping at the first failure and returning it, so
+/// a proptest body can run on every device and still shrink.
+pub fn on_each_device<E>(mut check: impl FnMut(Device) -> Result<(), E>) -> Result<(), E> {
+    let mut outcome = Ok(());
+    for_each_device(|device| {
+        if outcome.is_ok() {
+            outcome = check(device);
+        }
+    });
+    outcome
+}
+
+/// The tensor of a view chain, built from its base moved to `device` (so
+/// every view operation runs on that device's tensor).
+pub fn chain_on<T: tensorbridge::Element>(
+    chain: &tensorbridge::strategies::ViewChain<T>,
+    device: Device,
+) -> tensorbridge::Tensor {
+    let base = chain
+        .base()
+        .to_device(device)
+        .expect("the device was listed as available");
+    chain
+        .ops
+        .iter()
+        .try_fold(base, |t, op| op.apply(&t))
+        .expect("the chains of the strategies are valid")
 }

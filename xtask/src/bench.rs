@@ -72,7 +72,9 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     // rounded down to the second so a file system with coarse timestamps
     // cannot make a fresh file look stale.
     let since = whole_seconds(SystemTime::now());
-    let mut bench_args = vec!["bench", "-p", PACKAGE];
+    // With the CUDA backend, so the GPU workloads (bench `cuda`) are built;
+    // without a GPU they print a SKIPPED line and report "not run".
+    let mut bench_args = vec!["bench", "-p", PACKAGE, "--features", "cuda"];
     if let Some(filter) = &options.filter {
         bench_args.extend(["--", filter.as_str()]);
     }

@@ -80,7 +80,7 @@ const STEPS: &[Step] = &[
         ],
     },
     Step {
-        title: "Python venv (numpy, scipy, ml_dtypes, maturin, pytest) for the Python suites",
+        title: "Python venv (numpy, scipy, ml_dtypes, maturin, pytest; libnvrtc and ptxas for the CUDA kernel test)",
         invocations: &[Invocation {
             program: Program::PythonVenv,
             env: &[],
@@ -88,10 +88,14 @@ const STEPS: &[Step] = &[
         }],
     },
     Step {
-        title: "tests (unit, integration, property, doc; NumPy/SciPy interop required)",
+        title: "tests (unit, integration, property, doc; NumPy/SciPy interop, NVRTC and kernel emulation required)",
         invocations: &[Invocation {
             program: Program::Cargo,
-            env: &[("TENSORBRIDGE_EXPECT_PYTHON", "1")],
+            env: &[
+                ("TENSORBRIDGE_EXPECT_PYTHON", "1"),
+                ("TENSORBRIDGE_EXPECT_NVRTC", "1"),
+                ("TENSORBRIDGE_EXPECT_EMULATION", "1"),
+            ],
             args: &["test", "--workspace"],
         }],
     },
@@ -104,12 +108,24 @@ const STEPS: &[Step] = &[
         }],
     },
     Step {
+        title: "the CUDA feature: every suite built with the backend, the no-GPU paths run",
+        invocations: &[cargo_args(&[
+            "test",
+            "-p",
+            "tensorbridge-tests",
+            "--features",
+            "cuda",
+        ])],
+    },
+    Step {
         title: "benches in test mode",
         invocations: &[cargo_args(&[
             "test",
             "-p",
             "tensorbridge-benches",
             "--benches",
+            "--features",
+            "cuda",
         ])],
     },
     Step {
@@ -166,6 +182,21 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
             // The interop suite finds the venv's interpreter here (set for
             // every cargo step; only the tests read it).
             command.env("TENSORBRIDGE_PYTHON", venv::python());
+            // tensorbridge-cuda's NVRTC test loads libnvrtc.so.13 from the
+            // venv's nvidia-cuda-nvrtc wheel (dlopen by name: the loader
+            // must find it).
+            if let Some(dir) = venv::nvrtc_lib_dir() {
+                let current = std::env::var_os("LD_LIBRARY_PATH");
+                command.env(
+                    "LD_LIBRARY_PATH",
+                    venv::prepend_path(&dir, current.as_deref()),
+                );
+            }
+            // ... and assembles that PTX with the venv's ptxas (from the
+            // nvidia-cuda-nvcc wheel), as the driver would on a GPU.
+            if let Some(ptxas) = venv::ptxas() {
+                command.env("TENSORBRIDGE_PTXAS", ptxas);
+            }
             let status = command
                 .envs(invocation.env.iter().copied())
                 .status()
@@ -222,9 +253,11 @@ mod tests {
                 "cargo build -p tensorbridge --no-default-features",
                 "cargo build -p tensorbridge --all-features",
                 "python3 -m venv .venv && .venv/bin/python -m pip install -r tests/python/requirements.txt",
-                "TENSORBRIDGE_EXPECT_PYTHON=1 cargo test --workspace",
+                "TENSORBRIDGE_EXPECT_PYTHON=1 TENSORBRIDGE_EXPECT_NVRTC=1 \
+                 TENSORBRIDGE_EXPECT_EMULATION=1 cargo test --workspace",
                 "(cd python && maturin develop) && .venv/bin/python -m pytest -q tests/python",
-                "cargo test -p tensorbridge-benches --benches",
+                "cargo test -p tensorbridge-tests --features cuda",
+                "cargo test -p tensorbridge-benches --benches --features cuda",
                 "cargo run -p tensorbridge --example tour",
                 "RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps",
             ]

@@ -219,7 +219,7 @@ pub(crate) const WORKLOADS: &[Workload] = &[
     gpu(
         "G5",
         "ragged to_tensor on device, 1e7 rows",
-        None,
+        Some(10_000_000 * 64 * 4),
         Target::Ratio(1.5),
     ),
     gpu(

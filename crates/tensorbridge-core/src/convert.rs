@@ -41,6 +41,12 @@ impl Tensor {
     /// array, like `t.numpy()`. Large copies run on all cores into a buffer
     /// allocated with huge pages.
     ///
+    /// A device tensor is copied to the host (TensorFlow's `.numpy()` of a
+    /// GPU tensor): only the elements of its view cross the bus (a strided
+    /// view is gathered on the device first), through pinned staging,
+    /// chunked and pipelined. [`Tensor::to_array_async`] starts the same copy
+    /// without waiting for it.
+    ///
     /// **Errors**: [`Error::DTypeMismatch`] when `T` is not the tensor's
     /// element type; [`Error::OutOfMemory`] when the copy cannot be allocated.
     ///
@@ -74,6 +80,10 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn into_array<T: Element>(self) -> Result<ArrayD<T>> {
+        #[cfg(feature = "cuda")]
+        if self.cuda_storage().is_some() {
+            return Ok(standard_array(self.dims(), self.gather_host("into_array")?));
+        }
         self.host_slice::<T>("into_array")?;
         let movable = self.is_contiguous() && (self.numel() == 0 || self.layout().offset() == 0);
         if !movable {
@@ -83,7 +93,7 @@ impl Tensor {
         let numel = self.numel();
         match self.try_into_unique_storage() {
             Ok((storage, _)) => {
-                let storage = storage.into_cpu();
+                let storage = storage.into_cpu().expect("a host tensor has host storage");
                 // A foreign buffer (a memory map, ...) is copied here: only a
                 // `Vec` tensorbridge allocated can move into the array.
                 let mut data = T::from_storage(storage)
@@ -123,7 +133,18 @@ impl Tensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn to_scalar<T: Element>(&self) -> Result<T> {
+        #[cfg(feature = "cuda")]
+        if self.cuda_storage().is_some() {
+            self.check_one_element()?;
+            return Ok(self.gather_host::<T>("to_scalar")?[0]);
+        }
         let data = self.host_slice::<T>("to_scalar")?;
+        self.check_one_element()?;
+        Ok(data[self.layout().offset()])
+    }
+
+    /// `Ok` when the tensor has exactly one element, for `to_scalar`.
+    fn check_one_element(&self) -> Result<()> {
         if self.numel() != 1 {
             return Err(Error::invalid(
                 "to_scalar",
@@ -134,14 +155,15 @@ impl Tensor {
                 ),
             ));
         }
-        Ok(data[self.layout().offset()])
+        Ok(())
     }
 
     /// An owned copy as a dtype-erased array ([`DynArray`]), like
     /// `t.numpy()` when the element type is not known statically.
     ///
-    /// **Errors**: [`Error::OutOfMemory`]; [`Error::NotOnHost`] for a device
-    /// tensor in a build without its backend.
+    /// A device tensor is copied to the host, as [`Tensor::to_array`] does.
+    ///
+    /// **Errors**: [`Error::OutOfMemory`].
     ///
     /// ```
     /// use tensorbridge_core::{DType, Tensor};
@@ -196,6 +218,10 @@ impl Tensor {
                 ),
             ));
         }
+        #[cfg(feature = "cuda")]
+        if self.cuda_storage().is_some() {
+            return crate::cuda::cast(self, dtype);
+        }
         let storage = self.cpu_storage("cast")?;
         let out: CpuStorage = map_cpu_storage!(storage, src => {
             with_dtype!(dtype, D => D::into_storage(copy::map_to_vec(src, self.layout(), |x| {
@@ -227,12 +253,18 @@ impl Tensor {
     pub fn imag(&self) -> Result<Tensor> {
         crate::graph::record_if_symbolic!(crate::graph::Op::Imag, self);
         if !self.dtype().is_complex() {
+            // Zeros where `self` lives, whatever the current scope.
+            let _here = self.device().scope();
             return Tensor::zeros(self.shape(), self.dtype());
         }
         self.complex_part("imag", |_, im| im)
     }
 
     fn complex_part(&self, op: &'static str, part: fn(f64, f64) -> f64) -> Result<Tensor> {
+        #[cfg(feature = "cuda")]
+        if self.cuda_storage().is_some() {
+            return crate::cuda::complex_part(self, op == "real");
+        }
         let storage = self.cpu_storage(op)?;
         let out = match storage {
             CpuStorage::C64(v) => f32::into_storage(copy::map_to_vec(v, self.layout(), |z| {
@@ -248,6 +280,10 @@ impl Tensor {
 
     /// The elements in C order in a fresh buffer, errors naming `op`.
     fn gather_host<T: Element>(&self, op: &'static str) -> Result<Vec<T>> {
+        #[cfg(feature = "cuda")]
+        if self.cuda_storage().is_some() {
+            return crate::cuda::download_vec::<T>(self, op);
+        }
         copy::gather(self.host_slice::<T>(op)?, self.layout())
     }
 

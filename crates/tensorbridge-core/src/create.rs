@@ -171,6 +171,10 @@ impl Tensor {
         let shape = shape.into();
         let n = checked_count("zeros", &shape, dtype)?;
         Device::current().check_available()?;
+        #[cfg(feature = "cuda")]
+        if let device @ Device::Cuda(_) = Device::current() {
+            return crate::cuda::zeros(device, shape, dtype);
+        }
         let storage = with_dtype!(dtype, T => T::into_storage(alloc::zeroed_vec::<T>(n)?));
         Ok(Tensor::from_cpu_storage(storage, shape))
     }
@@ -204,6 +208,10 @@ impl Tensor {
         let shape = shape.into();
         let n = checked_count("full", &shape, T::DTYPE)?;
         Device::current().check_available()?;
+        #[cfg(feature = "cuda")]
+        if let device @ Device::Cuda(_) = Device::current() {
+            return crate::cuda::full(device, shape, value);
+        }
         Ok(Tensor::from_cpu_storage(
             T::into_storage(copy::filled(n, value)?),
             shape,
@@ -347,11 +355,11 @@ impl Tensor {
             }
             T::into_storage(v)
         });
-        Ok(Tensor::from_cpu_storage(storage, shape))
+        Tensor::from_cpu_storage(storage, shape).on_current_device()
     }
 
     /// `self` moved to the device of the current scope.
-    fn on_current_device(self) -> Result<Tensor> {
+    pub(crate) fn on_current_device(self) -> Result<Tensor> {
         let device = Device::current();
         if device == self.device() {
             Ok(self)

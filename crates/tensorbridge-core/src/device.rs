@@ -56,9 +56,12 @@ impl Device {
     /// {
     ///     let _gpu = "/GPU:0".parse::<Device>()?.scope();
     ///     assert_eq!(Device::current(), Device::Cuda(0));
-    ///     // Without a CUDA backend, creation says so instead of silently
-    ///     // falling back to the CPU.
-    ///     assert!(Tensor::zeros([2], DType::F32).is_err());
+    ///     // On the GPU when there is one; without a usable GPU, creation
+    ///     // says so instead of silently falling back to the CPU.
+    ///     match Tensor::zeros([2], DType::F32) {
+    ///         Ok(t) => assert_eq!(t.device(), Device::Cuda(0)),
+    ///         Err(e) => assert!(!Device::Cuda(0).is_available(), "{e}"),
+    ///     }
     /// }
     /// assert_eq!(Device::current(), Device::Cpu);
     /// # Ok::<(), tensorbridge_core::Error>(())
@@ -74,18 +77,42 @@ impl Device {
 
     /// Whether tensors can be made on this device in this build and on this
     /// machine.
+    ///
+    /// ```
+    /// use tensorbridge_core::Device;
+    ///
+    /// assert!(Device::Cpu.is_available());
+    /// // True only with the `cuda` feature on a machine with a GPU.
+    /// assert_eq!(Device::Cuda(0).is_available(), tensorbridge_core::devices().len() > 1);
+    /// ```
     pub fn is_available(self) -> bool {
         self.check_available().is_ok()
     }
 
-    /// `Ok` when the device can hold tensors, else the reason it cannot.
-    pub(crate) fn check_available(self) -> Result<()> {
+    /// `Ok` when the device can hold tensors, else
+    /// [`Error::DeviceUnavailable`] with the reason: a build without the
+    /// `cuda` feature, no NVIDIA driver, a stub driver, no GPU, an ordinal
+    /// past the last GPU. Asking never panics, whatever the machine has.
+    ///
+    /// ```
+    /// use tensorbridge_core::Device;
+    ///
+    /// assert!(Device::Cpu.check_available().is_ok());
+    /// if let Err(e) = Device::Cuda(7).check_available() {
+    ///     assert!(e.to_string().starts_with("device cuda:7 is unavailable: "));
+    /// }
+    /// ```
+    pub fn check_available(self) -> Result<()> {
         match self {
             Device::Cpu => Ok(()),
+            #[cfg(feature = "cuda")]
+            Device::Cuda(ordinal) => crate::cuda::check_available(ordinal),
+            #[cfg(not(feature = "cuda"))]
             Device::Cuda(_) => Err(Error::DeviceUnavailable {
                 device: self,
-                reason: "this build of tensorbridge has no CUDA backend yet; tensors can only \
-                         live on the CPU (use Device::Cpu, or leave the device scope)"
+                reason: "this build of tensorbridge has no CUDA backend; tensors can only \
+                         live on the CPU (use Device::Cpu, or leave the device scope; build with \
+                         the `cuda` feature for GPUs)"
                     .into(),
             }),
         }
@@ -100,14 +127,26 @@ impl Device {
     }
 }
 
-/// Every device tensors can be made on in this build and on this machine;
-/// the CPU always comes first.
+/// Every device tensors can be made on in this build and on this machine
+/// (`tf.config.list_physical_devices()`): the CPU first, then every CUDA GPU
+/// the driver reports when the build has the `cuda` feature.
 ///
 /// ```
-/// assert_eq!(tensorbridge_core::devices()[0], tensorbridge_core::Device::Cpu);
+/// use tensorbridge_core::{devices, Device};
+///
+/// let all = devices();
+/// assert_eq!(all[0], Device::Cpu);
+/// assert!(all[1..].iter().all(|d| d.is_available()));
 /// ```
 pub fn devices() -> Vec<Device> {
-    vec![Device::Cpu]
+    #[cfg_attr(
+        not(feature = "cuda"),
+        expect(unused_mut, reason = "GPUs join with `cuda`")
+    )]
+    let mut all = vec![Device::Cpu];
+    #[cfg(feature = "cuda")]
+    all.extend(crate::cuda::devices());
+    all
 }
 
 thread_local! {
@@ -226,6 +265,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(not(feature = "cuda"))]
     fn cuda_is_unavailable_without_a_backend() {
         let e = Device::Cuda(0).check_available().unwrap_err();
         assert!(matches!(

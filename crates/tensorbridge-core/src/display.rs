@@ -221,6 +221,15 @@ impl Tensor {
             // NumPy prints any empty array as `[]`; the shape says the rest.
             return "[]".into();
         }
+        // A device tensor prints its values, copied to the host (as
+        // TensorFlow prints a GPU tensor).
+        #[cfg(feature = "cuda")]
+        if self.cuda_storage().is_some() {
+            return match self.cpu() {
+                Ok(host) => host.body(indent),
+                Err(e) => format!("<on {}: {e}>", self.device()),
+            };
+        }
         let mut out = String::new();
         with_dtype!(self.dtype(), T => match self.host_slice::<T>("display") {
             Ok(data) => write_body(self, data, indent, &mut out),

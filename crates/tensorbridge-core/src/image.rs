@@ -64,7 +64,7 @@ macro_rules! gray_int {
 ///
 /// **Errors**: [`Error::InvalidArgument`] for a rank-0 tensor or a last dim
 /// other than 3 (naming the shape), and for bool and complex dtypes;
-/// [`Error::NotOnHost`] for a device tensor; [`Error::OutOfMemory`].
+/// [`Error::OutOfMemory`]. A device tensor is converted on its device.
 ///
 /// ```
 /// use tensorbridge_core::{image, Tensor};
@@ -105,6 +105,12 @@ pub fn rgb_to_grayscale(images: &Tensor) -> Result<Tensor> {
             ),
         ));
     }
+    let mut out_dims = dims.to_vec();
+    *out_dims.last_mut().expect("rank >= 1 was checked") = 1;
+    #[cfg(feature = "cuda")]
+    if images.cuda_storage().is_some() {
+        return crate::cuda::rgb_to_grayscale(images, Shape::from(out_dims));
+    }
     let storage: CpuStorage = match dtype {
         DType::F32 => f32::into_storage(map_pixels(images, weigh)?),
         DType::F64 => f64::into_storage(map_pixels(images, |r: f64, g: f64, b: f64| {
@@ -126,8 +132,6 @@ pub fn rgb_to_grayscale(images: &Tensor) -> Result<Tensor> {
         DType::I64 => gray_int!(images, i64),
         DType::Bool | DType::C64 | DType::C128 => unreachable!("refused above"),
     };
-    let mut out_dims = dims.to_vec();
-    *out_dims.last_mut().expect("rank >= 1 was checked") = 1;
     Ok(Tensor::from_cpu_storage(storage, Shape::from(out_dims)))
 }
 

@@ -15,13 +15,21 @@
 //! # Ok::<(), tensorbridge_core::Error>(())
 //! ```
 //!
+//! With the `cuda` feature, tensors can also live on NVIDIA GPUs
+//! ([`Device::Cuda`], made under a [`Device::scope`] or moved with
+//! [`Tensor::to_device`]): every operation runs on its operands' device,
+//! conversions copy to the host, and operands on two devices are an error.
+//!
 //! Most users reach this crate through the `tensorbridge` facade.
 
 mod alloc;
+mod bytes;
 mod cast;
 mod convert;
 mod copy;
 mod create;
+#[cfg(feature = "cuda")]
+mod cuda;
 mod device;
 mod display;
 mod dtype;
@@ -34,6 +42,7 @@ mod host_view;
 pub mod image;
 mod layout;
 mod ops;
+mod pending;
 pub mod random;
 mod shape;
 mod slice;
@@ -43,6 +52,7 @@ pub mod strategies;
 mod tensor;
 mod to_numpy;
 mod views;
+mod write_bytes;
 mod zip;
 
 pub use alloc::release_cached_buffers;
@@ -55,6 +65,7 @@ pub use error::{Error, Result};
 pub use foreign::ForeignOwner;
 pub use layout::Layout;
 pub use ops::ScatterMode;
+pub use pending::PendingArray;
 pub use shape::Shape;
 pub use slice::SliceArg;
 pub use tensor::Tensor;

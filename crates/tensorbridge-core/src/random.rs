@@ -202,6 +202,12 @@ pub fn normal(
             format!("std = {} must be >= 0", num(std)),
         ));
     }
+    #[cfg(feature = "cuda")]
+    if let device @ Device::Cuda(_) = Device::current()
+        && let Some(t) = crate::cuda::random_normal(device, &shape, mean, std, dtype, key_of(seed))?
+    {
+        return Ok(t);
+    }
     let storage = match dtype {
         DType::F16 => normal_narrow::<f16>(OP, &shape, mean, std, seed)?,
         DType::BF16 => normal_narrow::<bf16>(OP, &shape, mean, std, seed)?,
@@ -211,7 +217,9 @@ pub fn normal(
             f64::into_storage(generate(n, key_of(seed), &NormalF64 { mean, std })?)
         }
     };
-    Ok(Tensor::from_cpu_storage(storage, shape))
+    // On the device of the scope: generated here and uploaded when the
+    // device has no kernel for this dtype (the values are the same).
+    Tensor::from_cpu_storage(storage, shape).on_current_device()
 }
 
 /// A tensor of samples from the uniform distribution on the half-open
@@ -280,6 +288,13 @@ pub fn uniform(
             ),
         ));
     }
+    #[cfg(feature = "cuda")]
+    if let device @ Device::Cuda(_) = Device::current()
+        && let Some(t) =
+            crate::cuda::random_uniform(device, &shape, minval, maxval, dtype, key_of(seed))?
+    {
+        return Ok(t);
+    }
     let (lo, hi) = (minval, maxval);
     let storage = match dtype {
         DType::F16 => uniform_narrow::<f16>(OP, &shape, lo, hi, seed)?,
@@ -296,7 +311,9 @@ pub fn uniform(
         DType::I64 => uniform_int::<i64>(OP, &shape, lo, hi, seed)?,
         DType::Bool | DType::C64 | DType::C128 => unreachable!("refused above"),
     };
-    Ok(Tensor::from_cpu_storage(storage, shape))
+    // On the device of the scope: generated here and uploaded when the
+    // device has no kernel for this dtype (the values are the same).
+    Tensor::from_cpu_storage(storage, shape).on_current_device()
 }
 
 /// Turns the Philox words of [`LANES`] consecutive blocks into

@@ -143,28 +143,37 @@ impl CpuStorage {
     }
 }
 
-/// A tensor's buffer, on the device that holds it. The CUDA backend adds its
-/// variant when it lands; until then every buffer is on the host.
+/// A tensor's buffer, on the device that holds it: host memory, or (with
+/// the `cuda` feature) the memory of a CUDA GPU.
 #[derive(Debug)]
 pub(crate) enum Storage {
     Cpu(CpuStorage),
+    #[cfg(feature = "cuda")]
+    Cuda(crate::cuda::CudaStorage),
 }
 
 impl Drop for Storage {
     fn drop(&mut self) {
         match self {
             Storage::Cpu(cpu) => cpu.recycle(),
+            // The backend's buffer goes back to its caching allocator.
+            #[cfg(feature = "cuda")]
+            Storage::Cuda(_) => {}
         }
     }
 }
 
 impl Storage {
-    /// The host buffer, moved out (the storage left behind is empty).
-    pub(crate) fn into_cpu(mut self) -> CpuStorage {
+    /// The host buffer, moved out (the storage left behind is empty); `None`
+    /// for a device buffer.
+    pub(crate) fn into_cpu(mut self) -> Option<CpuStorage> {
         match &mut self {
-            Storage::Cpu(cpu) => {
-                std::mem::replace(cpu, CpuStorage::Bool(HostBuffer::Owned(Vec::new())))
-            }
+            Storage::Cpu(cpu) => Some(std::mem::replace(
+                cpu,
+                CpuStorage::Bool(HostBuffer::Owned(Vec::new())),
+            )),
+            #[cfg(feature = "cuda")]
+            Storage::Cuda(_) => None,
         }
     }
 
@@ -172,6 +181,8 @@ impl Storage {
     pub(crate) fn device(&self) -> Device {
         match self {
             Storage::Cpu(_) => Device::Cpu,
+            #[cfg(feature = "cuda")]
+            Storage::Cuda(s) => s.device(),
         }
     }
 
@@ -179,6 +190,8 @@ impl Storage {
     pub(crate) fn dtype(&self) -> DType {
         match self {
             Storage::Cpu(s) => s.dtype(),
+            #[cfg(feature = "cuda")]
+            Storage::Cuda(s) => s.dtype(),
         }
     }
 }

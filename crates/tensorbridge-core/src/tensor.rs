@@ -111,11 +111,31 @@ impl Tensor {
         if let Some(symbol) = self.symbol() {
             return Err(symbol.no_value(op));
         }
-        // A device variant of `Storage` answers `Err(its device)` here.
         let host: std::result::Result<&CpuStorage, Device> = match self.storage() {
             Storage::Cpu(s) => Ok(s),
+            #[cfg(feature = "cuda")]
+            Storage::Cuda(s) => Err(s.device()),
         };
         host.map_err(|device| Error::NotOnHost { op, device })
+    }
+
+    /// A tensor over a device buffer with a layout already checked against it.
+    #[cfg(feature = "cuda")]
+    pub(crate) fn from_cuda_storage(storage: crate::cuda::CudaStorage, layout: Layout) -> Tensor {
+        Tensor(Arc::new(TensorInner {
+            storage: Arc::new(Storage::Cuda(storage)),
+            layout,
+            symbol: None,
+        }))
+    }
+
+    /// The device buffer, when the tensor lives on a CUDA GPU.
+    #[cfg(feature = "cuda")]
+    pub(crate) fn cuda_storage(&self) -> Option<&crate::cuda::CudaStorage> {
+        match self.storage() {
+            Storage::Cuda(s) if self.symbol().is_none() => Some(s),
+            _ => None,
+        }
     }
 
     /// The shape.
@@ -175,17 +195,23 @@ impl Tensor {
     }
 
     /// This tensor on `device`: the same handle when it is already there,
-    /// otherwise a copy.
+    /// otherwise a copy (host → device uploads through pinned staging;
+    /// device → host copies only the elements of a strided view; device →
+    /// another device goes through the host).
     ///
     /// **Errors**: [`Error::DeviceUnavailable`] when `device` cannot hold
-    /// tensors in this build or on this machine.
+    /// tensors in this build or on this machine (the reason says why);
+    /// [`Error::OutOfMemory`] when the copy does not fit.
     ///
     /// ```
     /// use tensorbridge_core::{Device, Tensor};
     ///
     /// let t = Tensor::from([1.0f32, 2.0]);
     /// assert_eq!(t.to_device(Device::Cpu)?.device(), Device::Cpu);
-    /// assert!(t.to_device(Device::Cuda(0)).is_err()); // no CUDA backend in this build
+    /// match t.to_device(Device::Cuda(0)) {
+    ///     Ok(g) => assert_eq!(g.device(), Device::Cuda(0)), // a GPU and `--features cuda`
+    ///     Err(e) => assert!(e.to_string().contains("cuda:0 is unavailable")),
+    /// }
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn to_device(&self, device: Device) -> Result<Tensor> {
@@ -193,15 +219,33 @@ impl Tensor {
         if device == self.device() {
             return Ok(self.clone());
         }
-        // Only the CPU exists in this build; check_available refused the rest.
-        Err(Error::DeviceUnavailable {
-            device,
-            reason: "no backend for this device".into(),
-        })
+        #[cfg(feature = "cuda")]
+        {
+            crate::cuda::to_device(self, device)
+        }
+        #[cfg(not(feature = "cuda"))]
+        {
+            // Only the CPU exists in this build; check_available refused the rest.
+            Err(Error::DeviceUnavailable {
+                device,
+                reason: "no backend for this device".into(),
+            })
+        }
     }
 
     /// This tensor in host memory (`.cpu()`): the same handle for a host
+    /// tensor, a copy of the elements (only those of its view) for a device
     /// tensor.
+    ///
+    /// **Errors**: as [`Tensor::to_device`].
+    ///
+    /// ```
+    /// use tensorbridge_core::{Device, Tensor};
+    ///
+    /// let t = Tensor::from([1u8, 2]);
+    /// assert_eq!(t.cpu()?.device(), Device::Cpu);
+    /// # Ok::<(), tensorbridge_core::Error>(())
+    /// ```
     pub fn cpu(&self) -> Result<Tensor> {
         self.to_device(Device::Cpu)
     }

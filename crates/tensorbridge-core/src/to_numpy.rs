@@ -12,6 +12,10 @@ use crate::{DynArray, Result, Tensor};
 ///
 /// The first error stops the conversion and is returned.
 ///
+/// Device tensors are copied to the host one after the other on the GPU's
+/// one stream: the first copy waits for the work queued before it, the
+/// others only for their own bytes.
+///
 /// ```
 /// use tensorbridge_core::{DType, Tensor, ToNumpy};
 ///

@@ -286,10 +286,15 @@ impl Tensor {
     /// A copy of the elements into a fresh C-order buffer, whatever the
     /// layout (NumPy's `ascontiguousarray`, but always a copy).
     ///
-    /// **Errors**: [`Error::OutOfMemory`] when the buffer cannot be allocated;
-    /// [`Error::NotOnHost`] for a device tensor in this build.
+    /// A device tensor is copied on its device.
+    ///
+    /// **Errors**: [`Error::OutOfMemory`] when the buffer cannot be allocated.
     pub fn contiguous_copy(&self) -> Result<Tensor> {
         crate::graph::record_if_symbolic!(crate::graph::Op::ContiguousCopy, self);
+        #[cfg(feature = "cuda")]
+        if self.cuda_storage().is_some() {
+            return crate::cuda::contiguous_copy(self);
+        }
         let storage = self.cpu_storage("contiguous_copy")?;
         let out = map_cpu_storage!(storage, v => wrap(copy::gather(v, self.layout())?));
         Ok(Tensor::from_cpu_storage(out, self.shape().clone()))

@@ -23,8 +23,9 @@ const BLOCK_BYTES: usize = 8 << 20;
 /// tensor.
 ///
 /// **Errors**: [`Error::Io`](tensorbridge_core::Error::Io) when writing
-/// fails; [`Error::NotOnHost`](tensorbridge_core::Error::NotOnHost) for a
-/// device tensor in a build without its backend.
+/// fails. A device tensor streams from the device through fixed pinned
+/// staging buffers ([`Tensor::write_c_order`]): the host memory used stays
+/// bounded however large the tensor is.
 ///
 /// ```
 /// use tensorbridge_core::Tensor;
@@ -53,6 +54,14 @@ pub(crate) fn write_npy_to<W: Write + ?Sized>(w: &mut W, t: &Tensor, dst: &str) 
     if t.is_contiguous() && t.device() == Device::Cpu {
         return write_elements(w, t, dst);
     }
+    if t.device() != Device::Cpu {
+        // A device tensor streams through the backend's fixed pinned
+        // staging buffers: bounded host memory however large it is.
+        return t.write_c_order(&mut WriteRef(w)).map_err(|e| match e {
+            tensorbridge_core::Error::Io { source, .. } => io(source),
+            other => other,
+        });
+    }
     // Views (and device tensors) go through bounded host copies of whole
     // rows of the first axis.
     let rows = t.dims().first().copied().unwrap_or(1);
@@ -70,6 +79,21 @@ pub(crate) fn write_npy_to<W: Write + ?Sized>(w: &mut W, t: &Tensor, dst: &str) 
         start = end;
     }
     Ok(())
+}
+
+/// `&mut W` (possibly unsized) as a `dyn Write`.
+struct WriteRef<'a, W: Write + ?Sized>(&'a mut W);
+
+impl<W: Write + ?Sized> Write for WriteRef<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 /// The elements of a (small) tensor copied to the host in C order.

@@ -162,6 +162,12 @@ impl RaggedTensor {
         self.splits
             .iter()
             .map(|s| {
+                if s.device() != tensorbridge_core::Device::Cpu {
+                    // Splits on a device: the lengths and their maximum are
+                    // computed there (core ops), and one number comes back
+                    // instead of every split.
+                    return device_max_length(s);
+                }
                 let s = host_i64(s)?;
                 Ok(s.windows(2)
                     .map(|w| (w[1] - w[0]) as usize)
@@ -273,4 +279,24 @@ impl RaggedTensor {
     pub fn nvals(&self) -> usize {
         self.flat_values.dims()[0]
     }
+}
+
+/// The longest row of the row splits `s`, on the device `s` lives on.
+fn device_max_length(s: &Tensor) -> Result<usize> {
+    let n = s.numel();
+    if n < 2 {
+        return Ok(0);
+    }
+    let last = isize::try_from(n - 1).map_err(|_| Error::InvalidArgument {
+        op: "max_lengths",
+        what: format!("{n} row splits do not fit in isize"),
+    })?;
+    let ends = s.slice([SliceArg::range(Some(1), None, 1)])?;
+    let starts = s.slice([SliceArg::range(None, Some(last), 1)])?;
+    let longest = ends
+        .sub(&starts)?
+        .max(&[], false)?
+        .cast(DType::I64)?
+        .to_scalar::<i64>()?;
+    Ok(usize::try_from(longest).unwrap_or(0))
 }

@@ -102,6 +102,8 @@ pub(crate) fn alloc_vec<T: Element>(n: usize) -> Result<Vec<T>> {
     if n == 0 {
         return Ok(Vec::new());
     }
+    // A host buffer, whatever the current device scope.
+    let _host = tensorbridge_core::Device::Cpu.scope();
     let (v, offset) = Tensor::zeros([n], T::DTYPE)?
         .into_array::<T>()?
         .into_raw_vec_and_offset();

@@ -89,6 +89,10 @@ impl RaggedTensor {
                 ),
             ));
         }
+        // The default value and the splits are used where the values live
+        // (small uploads when they were made on the host).
+        let device = self.flat_values.device();
+        let default_value = &default_value.to_device(device)?;
         let k = self.ragged_rank();
         let max_lengths = if shape[1..=k].iter().any(Option::is_none) {
             self.max_lengths()?
@@ -117,6 +121,8 @@ impl RaggedTensor {
             )
         })?;
         if out_shape.numel()? == 0 {
+            // Where the values live, whatever the current device scope.
+            let _here = self.flat_values.device().scope();
             return Tensor::zeros(out_shape, dtype);
         }
         let values = if out_inner == self.inner_dims() {
@@ -125,13 +131,18 @@ impl RaggedTensor {
             resize_inner(&self.flat_values, out_inner, &default_full)?
         };
         if k == 1 {
-            let splits = rows_splits(&self.splits[0], dims[0])?;
+            let splits = rows_splits(&self.splits[0], dims[0])?.to_device(device)?;
             return values.pad_segments(&splits, dims[1], &default_full);
         }
         let cells = Shape::from(&dims[..=k]);
         cells.byte_size(DType::I64)?;
         let index = cell_index(&self.splits, &dims[..=k])?;
-        let index = Tensor::from_vec(index, cells)?;
+        // Built on the host from the splits, used where the values live.
+        let index = {
+            let _host = tensorbridge_core::Device::Cpu.scope();
+            Tensor::from_vec(index, cells)?
+        }
+        .to_device(values.device())?;
         values.gather_with_padding(&index, &default_full)
     }
 }
@@ -145,7 +156,7 @@ fn rows_splits(splits: &Tensor, d0: usize) -> Result<Tensor> {
     let last = host_i64(splits)?[nrows];
     let mut ext = alloc_vec::<i64>(d0 - nrows)?;
     ext.fill(last);
-    Tensor::concat(&[splits, &Tensor::from(ext)], 0)
+    Tensor::concat(&[splits, &Tensor::from(ext).to_device(splits.device())?], 0)
 }
 
 /// For each cell of the dense grid `dims` (rows, then one dim per ragged

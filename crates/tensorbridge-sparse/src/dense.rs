@@ -77,11 +77,13 @@ impl SparseTensor {
                        (use the sparse ops, or slice it first)",
             });
         }
+        // A default value made on the host is used where the values live.
+        let fill = fill.to_device(self.device())?;
         Tensor::scatter_nd(
             self.indices(),
             self.values(),
             self.dense_shape().clone(),
-            fill,
+            &fill,
             ScatterMode::Error,
         )
         .map_err(|e| self.translate(op, e))

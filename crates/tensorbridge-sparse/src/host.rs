@@ -28,6 +28,8 @@ pub(crate) fn zeroed<T: Element>(n: usize) -> Result<Vec<T>> {
     if n == 0 {
         return Ok(Vec::new());
     }
+    // A host buffer, whatever the current device scope.
+    let _host = Device::Cpu.scope();
     let t = Tensor::zeros([n], T::DTYPE)?;
     Ok(t.into_array::<T>()?.into_raw_vec_and_offset().0)
 }

@@ -95,31 +95,55 @@ fn int_tensor_and_numpy_ops() -> Result<()> {
 }
 
 /// `with tf.device('/GPU:0'): ...` when a GPU is there, the CPU otherwise,
-/// then `.numpy()` (a device-to-host copy for a GPU tensor).
+/// then `.numpy()` (a device-to-host copy for a GPU tensor). Built with
+/// `--features cuda` on a machine with an NVIDIA GPU, this runs on the GPU;
+/// otherwise it says plainly why not and runs on the CPU.
 fn gpu_tensor_to_numpy() -> Result<()> {
     header(
         "a tensor made under a device scope",
         "02-gpu-tensor-to-numpy, example 1",
     );
     let gpu = "/GPU:0".parse::<Device>()?;
-    let device = if gpu.is_available() {
-        gpu
-    } else {
-        // Unlike TensorFlow's soft placement, tensorbridge never moves a
-        // tensor to another device behind your back: making one under the
-        // scope of a GPU that is not there is an error that says why.
-        let _scope = gpu.scope();
-        let refused = Tensor::new([1.0f32]).unwrap_err();
-        println!("under the scope of {gpu} without one: {refused}");
-        Device::Cpu
+    let device = match gpu.check_available() {
+        Ok(()) => {
+            println!("{gpu} is available: the tensors below live in GPU memory");
+            gpu
+        }
+        Err(why) => {
+            // Unlike TensorFlow's soft placement, tensorbridge never moves a
+            // tensor to another device behind your back: making one under
+            // the scope of a GPU that is not there is an error that says why.
+            println!("NOT on a GPU: {why}");
+            let _scope = gpu.scope();
+            let refused = Tensor::new([1.0f32]).unwrap_err();
+            println!("under the scope of {gpu} without one: {refused}");
+            Device::Cpu
+        }
     };
     let tensor = {
         let _scope = device.scope();
         Tensor::new([[1.0f32, 2.0], [3.0, 4.0]])?
     };
-    println!("tensor is on {}", tensor.device().tf_name());
-    let np_array = tensor.to_array::<f32>()?;
+    println!(
+        "tensor.device() = {} ({})",
+        tensor.device(),
+        tensor.device().tf_name()
+    );
+    // Ops run where their operands are; the result stays there.
+    let doubled = tensor.mul_scalar(2.0f32)?;
+    println!("tensor * 2 is on {}", doubled.device());
+    // `.numpy()`: for a GPU tensor, a copy to the host (only the bytes of
+    // the view); `view()` would borrow host memory, so it says to copy.
+    let np_array = doubled.to_array::<f32>()?;
     println!("contents of the converted array:\n{np_array}");
+    if device != Device::Cpu {
+        println!(
+            "view() of a GPU tensor: {}",
+            doubled.view::<f32>().unwrap_err()
+        );
+        let pending = doubled.t()?.to_array_async::<f32>()?;
+        println!("transposed, copied asynchronously:\n{}", pending.wait()?);
+    }
     Ok(())
 }
 
@@ -130,7 +154,13 @@ fn random_images_to_grayscale() -> Result<()> {
         "random images to grayscale",
         "02-gpu-tensor-to-numpy, example 2",
     );
-    let image_tensor = random::normal([3, 256, 256, 3], 0.0, 1.0, DType::F32, Some(42))?;
+    let gpu = Device::Cuda(0);
+    let device = if gpu.is_available() { gpu } else { Device::Cpu };
+    let image_tensor = {
+        let _scope = device.scope();
+        random::normal([3, 256, 256, 3], 0.0, 1.0, DType::F32, Some(42))?
+    };
+    println!("images made on {}", image_tensor.device());
     let processed_image_tensor = image::rgb_to_grayscale(&image_tensor)?;
     let processed_image_array = processed_image_tensor.to_array::<f32>()?;
     println!("shape of the array: {:?}", processed_image_array.shape());

@@ -48,6 +48,10 @@ fn zip_with<T: Element, D: Element>(
     b: &Tensor,
     f: impl Fn(T, T) -> D + Sync,
 ) -> Result<Tensor> {
+    #[cfg(feature = "cuda")]
+    if crate::cuda::placement(op, &[a, b])? != crate::Device::Cpu {
+        return crate::cuda::binary(op, a, b, D::DTYPE);
+    }
     let (da, db) = (a.host_slice::<T>(op)?, b.host_slice::<T>(op)?);
     // Same dims (the common case) needs no broadcast layouts.
     let (out, shape) = if a.dims() == b.dims() {
@@ -95,36 +99,59 @@ fn no_check<T>(_: &'static str, _: &Tensor, _: &Tensor) -> Result<()> {
 /// error here). The check is skipped when the result is empty, since no
 /// division happens then.
 fn nonzero_divisor<T: Arith>(op: &'static str, a: &Tensor, divisor: &Tensor) -> Result<()> {
+    #[cfg(feature = "cuda")]
+    if crate::cuda::placement(op, &[a, divisor])? != crate::Device::Cpu {
+        // The same rule, checked by a reduction on the device.
+        if T::INTEGER && a.numel() > 0 && crate::cuda::any_zero(divisor, false)? {
+            return Err(division_by_zero::<T>(op));
+        }
+        return Ok(());
+    }
     if T::INTEGER && a.numel() > 0 && divisor.view::<T>()?.iter().any(|&x| Arith::is_zero(x)) {
-        return Err(Error::invalid(
-            op,
-            format!(
-                "integer division by zero: the divisor of dtype {} contains 0",
-                T::DTYPE
-            ),
-        ));
+        return Err(division_by_zero::<T>(op));
     }
     Ok(())
+}
+
+fn division_by_zero<T: Element>(op: &'static str) -> Error {
+    Error::invalid(
+        op,
+        format!(
+            "integer division by zero: the divisor of dtype {} contains 0",
+            T::DTYPE
+        ),
+    )
 }
 
 /// Refuses negative integer exponents (NumPy's rule: the power would not be
 /// an integer).
 fn nonnegative_exponent<T: Arith>(op: &'static str, a: &Tensor, exponent: &Tensor) -> Result<()> {
+    #[cfg(feature = "cuda")]
+    if crate::cuda::placement(op, &[a, exponent])? != crate::Device::Cpu {
+        if T::INTEGER && a.numel() > 0 && crate::cuda::any_zero(exponent, true)? {
+            return Err(negative_exponent::<T>(op));
+        }
+        return Ok(());
+    }
     if T::INTEGER && a.numel() > 0 {
         // Integers are real, so the real-number view of them decides.
         let negative = with_real_dtype!(T::DTYPE, R => exponent.view::<R>()?.iter().any(|&x| RealArith::is_negative(x)), _d => false);
         if negative {
-            return Err(Error::invalid(
-                op,
-                format!(
-                    "integers to negative integer powers are not allowed: the exponent of dtype \
-                     {} contains a negative value; cast to a float dtype first",
-                    T::DTYPE
-                ),
-            ));
+            return Err(negative_exponent::<T>(op));
         }
     }
     Ok(())
+}
+
+fn negative_exponent<T: Element>(op: &'static str) -> Error {
+    Error::invalid(
+        op,
+        format!(
+            "integers to negative integer powers are not allowed: the exponent of dtype {} \
+             contains a negative value; cast to a float dtype first",
+            T::DTYPE
+        ),
+    )
 }
 
 macro_rules! arith_op {
@@ -147,7 +174,7 @@ macro_rules! arith_op {
         /// value in an integer or bool dtype (`1.5` for an int32 tensor); the
         /// errors of the tensor form.
         pub fn $scalar<S: Element>(&self, scalar: S) -> Result<Tensor> {
-            self.$name(&scalar_operand(self, scalar_like(stringify!($scalar), self.dtype(), scalar)?))
+            self.$name(&scalar_operand(self, scalar_like(stringify!($scalar), self.dtype(), scalar)?)?)
         }
     };
 }
@@ -170,7 +197,7 @@ macro_rules! real_op {
         ///
         /// **Errors**: as [`Tensor::add_scalar`].
         pub fn $scalar<S: Element>(&self, scalar: S) -> Result<Tensor> {
-            self.$name(&scalar_operand(self, scalar_like(stringify!($scalar), self.dtype(), scalar)?))
+            self.$name(&scalar_operand(self, scalar_like(stringify!($scalar), self.dtype(), scalar)?)?)
         }
     };
 }
@@ -459,6 +486,10 @@ impl Tensor {
         let dtype = same_dtype(OP, a, b)?;
         let ab = broadcast_shapes(OP, a.dims(), b.dims())?;
         let shape = broadcast_shapes(OP, cond.dims(), ab.dims())?;
+        #[cfg(feature = "cuda")]
+        if crate::cuda::placement(OP, &[cond, a, b])? != crate::Device::Cpu {
+            return crate::cuda::where_(cond, a, b, &shape);
+        }
         let lc = cond.layout().broadcast_to(&shape)?;
         let (la, lb) = (
             a.layout().broadcast_to(&shape)?,
@@ -477,10 +508,11 @@ impl Tensor {
 
 /// The scalar operand of a `*_scalar` method: the scalar itself, or a
 /// constant of the graph when `t` is symbolic.
-fn scalar_operand(t: &Tensor, scalar: Tensor) -> Tensor {
+fn scalar_operand(t: &Tensor, scalar: Tensor) -> Result<Tensor> {
     match t.graph() {
-        Some(g) => g.constant(&scalar),
-        None => scalar,
+        Some(g) => Ok(g.constant(&scalar)),
+        // On the tensor's device: a one-element upload for a device tensor.
+        None => scalar.to_device(t.device()),
     }
 }
 

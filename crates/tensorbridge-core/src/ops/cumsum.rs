@@ -120,6 +120,10 @@ fn scan<T: Arith, const PROD: bool>(
         ));
     }
     let axis = normalize_axis(op, axis, t.rank())?;
+    #[cfg(feature = "cuda")]
+    if t.cuda_storage().is_some() {
+        return crate::cuda::cumulative(op, t, axis, PROD, s.exclusive, s.reverse);
+    }
     let src = t.host_slice::<T>(op)?;
     let owned;
     let data: &[T] = match t.layout().contiguous_range() {

@@ -114,7 +114,7 @@ macro_rules! with_index_slice {
 pub(super) use with_index_slice;
 
 /// The error for an index tensor of a dtype other than int32/int64.
-pub(super) fn index_dtype_error(op: &'static str, name: &str, found: DType) -> Error {
+pub(crate) fn index_dtype_error(op: &'static str, name: &str, found: DType) -> Error {
     Error::invalid(
         op,
         format!(
@@ -137,7 +137,7 @@ pub(super) fn contiguous_slice<'a, T: Element>(t: &'a Tensor, op: &'static str) 
 }
 
 /// `"name[1, 0]"`: where element `flat` (C order) of a tensor of `dims` sits.
-pub(super) fn location(name: &str, flat: usize, dims: &[usize]) -> String {
+pub(crate) fn location(name: &str, flat: usize, dims: &[usize]) -> String {
     if dims.is_empty() {
         return name.to_owned();
     }
@@ -180,6 +180,11 @@ pub(super) fn scalar_arg<T: Element>(t: &Tensor, op: &'static str, name: &str) -
                 t.shape()
             ),
         ));
+    }
+    #[cfg(feature = "cuda")]
+    if t.cuda_storage().is_some() {
+        // One element read back from the device.
+        return crate::cuda::download_vec::<T>(t, op).map(|v| v[0]);
     }
     let data = t.host_slice::<T>(op)?;
     Ok(data[t.layout().offset()])
@@ -360,6 +365,10 @@ impl Tensor {
     /// in TensorFlow on the CPU, a negative index is out of bounds, not
     /// counted from the end.
     ///
+    /// **On a GPU** (all three operands there) the coordinates are checked
+    /// by the kernel, with the same errors as on the CPU; `ScatterMode::Add`
+    /// of floats adds repeats in another order (within ulps of the CPU).
+    ///
     /// **Errors**: [`Error::InvalidArgument`] for indices of another dtype or
     /// an axis out of range (a scalar has no axis to gather along);
     /// [`Error::IndexOutOfBounds`] naming the first bad index, its position
@@ -498,7 +507,14 @@ impl Tensor {
             ));
         }
         let fill_row = self.fill_row(OP, fill)?;
-        self.cpu_storage(OP)?;
+        #[cfg(feature = "cuda")]
+        let on_device =
+            crate::cuda::placement(OP, &[self, row_splits, &fill_row])? != crate::Device::Cpu;
+        #[cfg(not(feature = "cuda"))]
+        let on_device = false;
+        if !on_device {
+            self.cpu_storage(OP)?;
+        }
         let nvals = self.dims()[0];
         let nrows = row_splits.numel() - 1;
         let mut out_dims = vec![nrows, width];
@@ -506,6 +522,10 @@ impl Tensor {
         let out_shape = Shape::from(out_dims);
         let total = checked_len(OP, &out_shape, self.dtype())?;
         let inner: usize = self.dims()[1..].iter().product();
+        #[cfg(feature = "cuda")]
+        if on_device {
+            return crate::cuda::pad_segments(OP, self, row_splits, width, &fill_row, out_shape);
+        }
         let values = self.contiguous()?;
         let out = with_index_slice!(OP, "row_splits", row_splits, splits => {
             let mut prev = 0i64;
@@ -568,7 +588,17 @@ impl Tensor {
         fill_row: Option<&Tensor>,
     ) -> Result<Tensor> {
         let axis = normalize_axis(op, axis, self.rank())?;
-        self.cpu_storage(op)?;
+        #[cfg(feature = "cuda")]
+        let on_device = {
+            let mut all = vec![self, indices];
+            all.extend(fill_row);
+            crate::cuda::placement(op, &all)? != crate::Device::Cpu
+        };
+        #[cfg(not(feature = "cuda"))]
+        let on_device = false;
+        if !on_device {
+            self.cpu_storage(op)?;
+        }
         let dims = self.dims();
         let n = dims[axis];
         let inner: usize = dims[axis + 1..].iter().product();
@@ -578,6 +608,17 @@ impl Tensor {
         let out_shape = Shape::from(out_dims);
         let total = checked_len(op, &out_shape, self.dtype())?;
         let idx_dims = indices.dims().to_vec();
+        #[cfg(feature = "cuda")]
+        if on_device {
+            return crate::cuda::gather(
+                op,
+                self,
+                indices,
+                axis,
+                fill_row.filter(|_| padded),
+                out_shape,
+            );
+        }
         let out = with_index_slice!(op, "indices", indices, idx => {
             let bad = |i: usize| {
                 out_of_bounds(op, "indices", i, &idx_dims, idx[i].as_i64(), axis, n)
@@ -721,6 +762,10 @@ impl Tensor {
         if mode == ScatterMode::Add && dtype == DType::Bool {
             return Err(bool_sum_error(OP));
         }
+        #[cfg(feature = "cuda")]
+        let device = crate::cuda::placement(OP, &[indices, updates, fill])?;
+        #[cfg(not(feature = "cuda"))]
+        let device = crate::Device::Cpu;
         let total = checked_len(OP, &shape, dtype)?;
         let inner: usize = shape.dims()[k..].iter().product();
         let dims = &shape.dims()[..k];
@@ -735,7 +780,13 @@ impl Tensor {
                      (ScatterMode::Last or ScatterMode::Add combine repeats)",
                 ));
             }
+            // Made where the operands live, whatever the current scope.
+            let _here = device.scope();
             return Tensor::zeros(shape, dtype);
+        }
+        #[cfg(feature = "cuda")]
+        if device != crate::Device::Cpu {
+            return crate::cuda::scatter_nd(indices, updates, shape, fill, mode);
         }
         let positions = with_index_slice!(OP, "indices", indices, idx => {
             scatter_positions(idx, n, dims, &idx_dims)
@@ -778,6 +829,10 @@ impl Tensor {
     /// output has shape `[num_segments] + self.shape[1..]`. Rows are added
     /// in row order whatever the thread count, so results are reproducible;
     /// f16/bf16 sum in f32 and round once; integers wrap.
+    ///
+    /// **On a GPU** the ids are checked by the kernel (same errors as on the
+    /// CPU) and each segment is summed in an unspecified order: integers
+    /// agree with the CPU bit for bit, floats within ulps.
     ///
     /// **Errors**: [`Error::InvalidArgument`] for a scalar `self`, ids of
     /// another dtype, or bool data; [`Error::ShapeMismatch`] when
@@ -826,12 +881,22 @@ impl Tensor {
         if self.dtype() == DType::Bool {
             return Err(bool_sum_error(OP));
         }
-        self.cpu_storage(OP)?;
+        #[cfg(feature = "cuda")]
+        let on_device = crate::cuda::placement(OP, &[self, segment_ids])? != crate::Device::Cpu;
+        #[cfg(not(feature = "cuda"))]
+        let on_device = false;
+        if !on_device {
+            self.cpu_storage(OP)?;
+        }
         let mut out_dims = vec![num_segments];
         out_dims.extend_from_slice(&self.dims()[1..]);
         let out_shape = Shape::from(out_dims);
         let total = checked_len(OP, &out_shape, self.dtype())?;
         let inner: usize = self.dims()[1..].iter().product();
+        #[cfg(feature = "cuda")]
+        if on_device {
+            return crate::cuda::segment_sum(self, segment_ids, num_segments, out_shape);
+        }
         let data = self.contiguous()?;
         let out = with_index_slice!(OP, "segment_ids", segment_ids, ids => {
             if let Some(i) = ids

@@ -73,13 +73,20 @@ impl Tensor {
     /// The result is a new C-order tensor of the operands' dtype. Large
     /// products run on all cores (feature `parallel`).
     ///
+    /// **On a GPU** (both operands on it): cuBLAS for f16/bf16/f32/f64
+    /// (f16/bf16 accumulate in f32), a kernel for the other dtypes; integers
+    /// are the CPU's bit for bit, floats may differ from the CPU by rounding
+    /// order (a few ulps times `k`). Batch dims that do not collapse into
+    /// one stride are copied to C order on the device first.
+    ///
     /// **Errors**:
     /// [`Error::DTypeMismatch`] when the dtypes differ (never a silent cast);
     /// [`Error::InvalidArgument`] for a rank-0 operand or bool operands;
     /// [`Error::ShapeMismatch`] when `self.dims()[-1] != other.dims()[-2]`
     /// or the batch dims do not broadcast;
     /// [`Error::ShapeOverflow`] / [`Error::OutOfMemory`] when the result
-    /// cannot be held; [`Error::NotOnHost`] for device tensors.
+    /// cannot be held; [`Error::InvalidArgument`] naming both devices for
+    /// operands on two devices.
     ///
     /// ```
     /// use tensorbridge_core::Tensor;
@@ -162,8 +169,14 @@ impl Tensor {
 
 /// Checks the operands, plans the product and runs the kernel of the dtype.
 fn matmul(op: &'static str, a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    a.cpu_storage(op)?;
-    b.cpu_storage(op)?;
+    #[cfg(feature = "cuda")]
+    let on_device = crate::cuda::placement(op, &[a, b])? != crate::Device::Cpu;
+    #[cfg(not(feature = "cuda"))]
+    let on_device = false;
+    if !on_device {
+        a.cpu_storage(op)?;
+        b.cpu_storage(op)?;
+    }
     let dtype = a.dtype();
     if b.dtype() != dtype {
         return Err(Error::DTypeMismatch {
@@ -182,6 +195,10 @@ fn matmul(op: &'static str, a: &Tensor, b: &Tensor) -> Result<Tensor> {
         ));
     }
     let plan = Plan::new(op, a, b, dtype)?;
+    #[cfg(feature = "cuda")]
+    if on_device {
+        return device_matmul(op, a, b, &plan);
+    }
     let (la, lb) = (a.layout(), b.layout());
     let out = match dtype {
         DType::F32 => f32::into_storage(gemm_product(a.host_slice(op)?, b.host_slice(op)?, &plan)?),
@@ -217,6 +234,62 @@ fn matmul(op: &'static str, a: &Tensor, b: &Tensor) -> Result<Tensor> {
         DType::Bool => unreachable!("bool operands were refused above"),
     };
     Ok(Tensor::from_cpu_storage(out, Shape::from(plan.out_dims)))
+}
+
+/// The product on the GPU of `a` and `b`: each operand as a stack of
+/// `plan.batches` matrices with one batch stride (0 for a broadcast
+/// operand), materialized in C order first when its batch dims do not
+/// collapse into one stride.
+#[cfg(feature = "cuda")]
+fn device_matmul(op: &'static str, a: &Tensor, b: &Tensor, plan: &Plan) -> Result<Tensor> {
+    // The one batch stride of an operand's batch dims, if they have one.
+    fn one_stride(x: &MatrixOperand, out_batch: &[usize]) -> Option<isize> {
+        let mut stride = None;
+        let mut expected = 0isize;
+        for (&d, &s) in out_batch.iter().zip(&x.batch_strides).rev() {
+            if d == 1 {
+                continue;
+            }
+            match stride {
+                None => {
+                    stride = Some(s);
+                    expected = s.checked_mul(d as isize)?;
+                }
+                Some(_) if s == expected => expected = s.checked_mul(d as isize)?,
+                Some(_) => return None,
+            }
+        }
+        Some(stride.unwrap_or(0))
+    }
+    let operand = |t: &Tensor,
+                   x: &MatrixOperand,
+                   rows: usize,
+                   cols: usize|
+     -> Result<(Tensor, Vec<isize>, usize)> {
+        match one_stride(x, &plan.out_batch) {
+            Some(bs) => Ok((t.clone(), vec![bs, x.rs, x.cs], x.offset as usize)),
+            None => {
+                // Broadcast to the output batch dims and copy in C order.
+                let mut dims = plan.out_batch.clone();
+                dims.extend([rows, cols]);
+                let promoted = t.reshape(x.dims.clone())?;
+                let c = promoted
+                    .broadcast_to(Shape::from(dims))?
+                    .contiguous_copy()?;
+                let (r, k) = (rows as isize, cols as isize);
+                Ok((c, vec![r * k, k, 1], 0))
+            }
+        }
+    };
+    let (ta, sa, oa) = operand(a, &plan.a, plan.m, plan.k)?;
+    let (tb, sb, ob) = operand(b, &plan.b, plan.k, plan.n)?;
+    crate::cuda::matmul(
+        op,
+        (&ta, &sa, oa),
+        (&tb, &sb, ob),
+        [plan.batches, plan.m, plan.k, plan.n],
+        Shape::from(plan.out_dims.clone()),
+    )
 }
 
 /// One operand as a stack of matrices: where each matrix starts and how its

@@ -8,7 +8,7 @@
 //! work on all cores (feature `parallel`) while small tensors stay on a
 //! single-threaded fast path.
 
-mod binary;
+pub(crate) mod binary;
 mod cumsum;
 mod index;
 mod math;
@@ -19,3 +19,5 @@ mod shape_ops;
 mod unary;
 
 pub use index::ScatterMode;
+#[cfg(feature = "cuda")]
+pub(crate) use index::{index_dtype_error, location};

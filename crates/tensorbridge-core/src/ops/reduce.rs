@@ -1029,6 +1029,10 @@ where
     if let Some(what) = nonempty {
         check_nonempty(op, what, t.dims(), &mask)?;
     }
+    #[cfg(feature = "cuda")]
+    if t.cuda_storage().is_some() {
+        return crate::cuda::reduce(op, t, &mask, keepdims, R::Out::DTYPE);
+    }
     let src = t.host_slice::<R::In>(op)?;
     let plan = Plan::new(t.layout(), &mask);
     let r = make(plan.red_n);
@@ -1049,6 +1053,12 @@ impl Tensor {
     /// f16/bf16 accumulate in f32 and round once; floats and complex use
     /// pairwise summation (NumPy's, error O(log n · ε) along contiguous
     /// runs). The sum of nothing is 0.
+    ///
+    /// **On a GPU** a tree per output sums in another order than the CPU:
+    /// integers (which wrap) agree bit for bit, float sums and means agree
+    /// within a few ulps times `log2(n)` of the CPU's; `max`, `min`, `all`,
+    /// `any`, `argmax` and `argmin` agree exactly (NaN and ties as on the
+    /// CPU).
     ///
     /// **Errors**: [`Error::InvalidArgument`] for an axis out of range, an
     /// axis named twice, or a bool tensor (cast it to a number first).
@@ -1494,6 +1504,10 @@ fn arg_reduce<T: Ordered, const MAX: bool>(
         t.dims(),
         &mask,
     )?;
+    #[cfg(feature = "cuda")]
+    if t.cuda_storage().is_some() {
+        return crate::cuda::arg_reduce(op, t, axis, MAX, keepdims);
+    }
     let src = t.host_slice::<T>(op)?;
     let layout = t.layout();
     let n = layout.dims()[axis];

@@ -92,6 +92,12 @@ fn check_parts(op: &'static str, tensors: &[&Tensor]) -> Result<DType> {
     };
     for t in tensors {
         check_dtype(op, first.dtype(), t)?;
+    }
+    #[cfg(feature = "cuda")]
+    if crate::cuda::placement(op, tensors)? != crate::Device::Cpu {
+        return Ok(first.dtype());
+    }
+    for t in tensors {
         t.cpu_storage(op)?;
     }
     Ok(first.dtype())
@@ -111,6 +117,10 @@ fn concat_parts(
         .map(|t| t.contiguous())
         .collect::<Result<Vec<_>>>()?;
     let lens: Vec<usize> = tensors.iter().map(|t| part_len(t)).collect();
+    #[cfg(feature = "cuda")]
+    if first_on_device(tensors) {
+        return crate::cuda::concat_rows(op, &contiguous, &lens, out_shape, dtype);
+    }
     let out = with_dtype!(dtype, T => {
         let parts = contiguous
             .iter()
@@ -119,6 +129,12 @@ fn concat_parts(
         T::into_storage(concat_rows(&parts, &lens, total)?)
     });
     Ok(Tensor::from_cpu_storage(out, out_shape))
+}
+
+/// Whether the (same-device, already checked) parts live on a GPU.
+#[cfg(feature = "cuda")]
+fn first_on_device(tensors: &[&Tensor]) -> bool {
+    tensors.first().is_some_and(|t| t.cuda_storage().is_some())
 }
 
 impl Tensor {
@@ -426,7 +442,13 @@ impl Tensor {
             ));
         }
         check_dtype(OP, self.dtype(), value)?;
-        self.cpu_storage(OP)?;
+        #[cfg(feature = "cuda")]
+        let on_device = crate::cuda::placement(OP, &[self, value])? != crate::Device::Cpu;
+        #[cfg(not(feature = "cuda"))]
+        let on_device = false;
+        if !on_device {
+            self.cpu_storage(OP)?;
+        }
         let mut out_dims = Vec::with_capacity(rank);
         for (&d, &(before, after)) in self.dims().iter().zip(paddings) {
             let padded = d
@@ -442,6 +464,10 @@ impl Tensor {
         }
         let out_shape = Shape::from(out_dims);
         let total = checked_len(OP, &out_shape, self.dtype())?;
+        #[cfg(feature = "cuda")]
+        if on_device {
+            return crate::cuda::pad(self, paddings, value, out_shape);
+        }
         let src = self.contiguous()?;
         let out = with_dtype!(self.dtype(), T => {
             let value = scalar_arg::<T>(value, OP, "value")?;
@@ -486,7 +512,13 @@ impl Tensor {
                 ),
             ));
         }
-        self.cpu_storage(OP)?;
+        #[cfg(feature = "cuda")]
+        let on_device = self.cuda_storage().is_some();
+        #[cfg(not(feature = "cuda"))]
+        let on_device = false;
+        if !on_device {
+            self.cpu_storage(OP)?;
+        }
         let out_dims = self
             .dims()
             .iter()
@@ -501,6 +533,10 @@ impl Tensor {
             })?;
         let out_shape = Shape::from(out_dims);
         let total = checked_len(OP, &out_shape, self.dtype())?;
+        #[cfg(feature = "cuda")]
+        if on_device {
+            return crate::cuda::tile(self, multiples, out_shape);
+        }
         let src = self.contiguous()?;
         let out = with_dtype!(self.dtype(), T => {
             let data = contiguous_slice::<T>(&src, OP)?;
@@ -576,6 +612,10 @@ impl Tensor {
         out_dims.insert(axis, depth);
         let out_shape = Shape::from(out_dims);
         let total = checked_len(OP, &out_shape, dtype)?;
+        #[cfg(feature = "cuda")]
+        if crate::cuda::placement(OP, &[indices, on_value, off_value])? != crate::Device::Cpu {
+            return crate::cuda::one_hot(indices, depth, on_value, off_value, axis);
+        }
         let suffix: usize = indices.dims()[axis..].iter().product();
         let out = with_index_slice!(OP, "indices", indices, idx => {
             with_dtype!(dtype, T => {

@@ -4,6 +4,13 @@
 //! Transcendental functions are defined for floats and complex numbers
 //! (TensorFlow's rule: an integer tensor must be cast first, it is never
 //! promoted silently); f16 and bf16 compute in f32 and round once.
+//!
+//! On a GPU the exact operations (`neg abs sign relu floor ceil round
+//! logical_not`, and `sqrt`, which IEEE rounds correctly) give the CPU's
+//! bits; the transcendental ones use CUDA's math library and may differ
+//! from the CPU's by a few ulps (CUDA documents at most 2 ulps for `expf`,
+//! `logf`, `sinf`, `cosf`, `tanhf` and their f64 forms, Rust's are within
+//! one).
 
 use half::{bf16, f16};
 use num_complex::Complex;
@@ -52,6 +59,10 @@ fn map<T: Element, D: Element>(
     op: &'static str,
     f: impl Fn(T) -> D + Sync,
 ) -> Result<Tensor> {
+    #[cfg(feature = "cuda")]
+    if t.cuda_storage().is_some() {
+        return crate::cuda::unary(op, t, D::DTYPE);
+    }
     let out = zip::map1(t.host_slice::<T>(op)?, t.layout(), f)?;
     Ok(Tensor::from_cpu_storage(
         D::into_storage(out),

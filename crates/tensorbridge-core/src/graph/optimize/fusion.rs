@@ -27,6 +27,13 @@
 //! its output is small (under [`FUSE_MIN`] elements, where per-block
 //! overhead would dominate), and whenever the fused loop fails, so that
 //! errors are reported exactly as eager code reports them.
+//!
+//! **Devices.** The fused loop runs on the host only. A group with an input
+//! on a GPU runs unfused, op after op on whole device tensors (each op one
+//! kernel launch on the device, the results identical to eager device
+//! code). Fusing such a chain into one generated kernel (NVRTC source built
+//! from the group) is not done yet: on a GPU a chain of four elementwise ops
+//! costs four passes over device memory.
 
 use std::sync::Mutex;
 
@@ -179,6 +186,10 @@ impl Fused {
     /// The output dims, element count and per-leaf block sources, when the
     /// fused loop applies.
     fn fused_plan(&self, leaves: &[Tensor]) -> Option<(Vec<usize>, usize, Vec<Part>)> {
+        // Device inputs run unfused (see the module docs).
+        if leaves.iter().any(|l| l.device() != crate::Device::Cpu) {
+            return None;
+        }
         let mut dims: Vec<usize> = Vec::new();
         for leaf in leaves {
             dims = crate::graph::infer::broadcast(
