@@ -387,6 +387,8 @@ pub fn as_c128(t: &tensorbridge::Tensor) -> Vec<num_complex::Complex<f64>> {
     t.cast(tensorbridge::DType::C128)
         .and_then(|c| c.to_vec::<num_complex::Complex<f64>>())
         .unwrap_or_else(|e| panic!("widening a {} tensor to c128: {e}", t.dtype()))
+}
+
 /// Runs the property `check` once per device of [`for_each_device`] (inside
 /// that device's scope), stopping at the first failure and returning it, so
 /// a proptest body can run on every device and still shrink.
