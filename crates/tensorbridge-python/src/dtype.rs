@@ -4,33 +4,17 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use tensorbridge_core::DType;
 
-/// Every dtype, in DType's order.
-pub(crate) const ALL: [DType; 15] = [
-    DType::Bool,
-    DType::U8,
-    DType::U16,
-    DType::U32,
-    DType::U64,
-    DType::I8,
-    DType::I16,
-    DType::I32,
-    DType::I64,
-    DType::F16,
-    DType::BF16,
-    DType::F32,
-    DType::F64,
-    DType::C64,
-    DType::C128,
-];
-
 /// The dtype named `name` (NumPy's names: "float32", "bfloat16", ...).
 pub(crate) fn from_name(name: &str) -> PyResult<DType> {
-    ALL.into_iter().find(|d| d.name() == name).ok_or_else(|| {
-        PyTypeError::new_err(format!(
-            "dtype {name:?} is not supported; tensorbridge has {}",
-            ALL.map(DType::name).join(", ")
-        ))
-    })
+    DType::ALL
+        .into_iter()
+        .find(|d| d.name() == name)
+        .ok_or_else(|| {
+            PyTypeError::new_err(format!(
+                "dtype {name:?} is not supported; tensorbridge has {}",
+                DType::ALL.map(DType::name).join(", ")
+            ))
+        })
 }
 
 /// A dtype argument: a name, a `numpy.dtype`, or anything `numpy.dtype()`

@@ -15,7 +15,7 @@ use pyo3::prelude::*;
 use tensorbridge_core::{DType, Device, ForeignOwner, Tensor};
 use tensorbridge_numpy::dlpack;
 
-use crate::dtype::{self, with_element};
+use crate::dtype::with_element;
 use crate::errors::IntoPy;
 use crate::tensor::PyTensor;
 
@@ -108,7 +108,7 @@ pub(crate) fn from_numpy(array: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
         ))
     })?;
     let descr = array.dtype();
-    let dtype = match dtype::ALL.into_iter().find(|&d| {
+    let dtype = match DType::ALL.into_iter().find(|&d| {
         d != DType::BF16 && with_element!(d, T => descr.is_equiv_to(&numpy::dtype::<T>(py)))
     }) {
         Some(d) => d,
@@ -121,7 +121,7 @@ pub(crate) fn from_numpy(array: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
                     "numpy dtype {} cannot be shared: tensorbridge has {} in native byte order \
                      (use a.astype(...) to convert)",
                     descr.str()?,
-                    dtype::ALL.map(DType::name).join(", ")
+                    DType::ALL.map(DType::name).join(", ")
                 )));
             }
         }

@@ -91,24 +91,6 @@ pub fn from_dl_dtype(dt: DLDataType) -> Result<DType> {
 mod tests {
     use super::*;
 
-    const ALL: [DType; 15] = [
-        DType::Bool,
-        DType::U8,
-        DType::U16,
-        DType::U32,
-        DType::U64,
-        DType::I8,
-        DType::I16,
-        DType::I32,
-        DType::I64,
-        DType::F16,
-        DType::BF16,
-        DType::F32,
-        DType::F64,
-        DType::C64,
-        DType::C128,
-    ];
-
     #[test]
     fn codes_follow_the_dlpack_header() {
         // (code, bits) from dlpack.h's DLDataTypeCode, written out by hand.
@@ -129,7 +111,7 @@ mod tests {
             (5, 64),
             (5, 128),
         ];
-        for (dtype, (code, bits)) in ALL.into_iter().zip(expected) {
+        for (dtype, (code, bits)) in DType::ALL.into_iter().zip(expected) {
             let dt = to_dl_dtype(dtype);
             assert_eq!((dt.code.0, dt.bits, dt.lanes), (code, bits, 1), "{dtype}");
             assert_eq!(from_dl_dtype(dt).unwrap(), dtype);
