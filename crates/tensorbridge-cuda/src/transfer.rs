@@ -119,27 +119,19 @@ impl PendingDownload {
     }
 }
 
-/// Copies `src` into `dst` (same length) on several threads when it is
-/// large: one core's memcpy out of pinned memory is slower than the bus.
+/// Copies `src` into `dst` (same length) on rayon's threads when it is
+/// large: one core's memcpy out of (or into) pinned memory is slower than
+/// the bus, and the first touch of fresh destination pages is too.
 pub(crate) fn copy_parallel(dst: &mut [u8], src: &[u8]) {
-    const PART_MIN: usize = 1 << 20;
-    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    let threads = *THREADS.get_or_init(|| {
-        std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8)
-    });
-    let parts = (src.len() / PART_MIN).clamp(1, threads);
-    if parts == 1 {
+    use rayon::prelude::*;
+    const PART: usize = 1 << 20;
+    if src.len() < 2 * PART {
         dst.copy_from_slice(src);
         return;
     }
-    let step = src.len().div_ceil(parts);
-    std::thread::scope(|scope| {
-        for (d, s) in dst.chunks_mut(step).zip(src.chunks(step)) {
-            scope.spawn(move || d.copy_from_slice(s));
-        }
-    });
+    dst.par_chunks_mut(PART)
+        .zip(src.par_chunks(PART))
+        .for_each(|(d, s)| d.copy_from_slice(s));
 }
 
 impl CudaDevice {
