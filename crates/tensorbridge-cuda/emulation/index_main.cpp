@@ -38,6 +38,10 @@ static void* mms[15] = { nullptr, (void*)matmul_u8, (void*)matmul_u16, (void*)ma
     (void*)matmul_i8, (void*)matmul_i16, (void*)matmul_i32, (void*)matmul_i64, nullptr, nullptr, nullptr, nullptr,
     (void*)matmul_c64, (void*)matmul_c128 };
 typedef void (*LastFn)(const void*, u32, u32, Meta, const u32*, const void*, void*, u64, u64);
+typedef void (*DirectFn)(const void*, u32, u32, Meta, const void*, void*, u64, u64);
+typedef void (*WriteFn)(const void*, u32, u32, Meta, const void*, void*, u64, u64);
+static void* writes[17] = {};
+static void* directs[15] = {};
 typedef void (*AddFn)(const void*, u32, u32, Meta, const void*, void*, u64, u64);
 typedef void (*FinFn)(const u32*, void*, const void*, u64, u64);
 typedef void (*SegAddFn)(Meta, const void*, const void*, u32, void*, u64, u64);
@@ -47,6 +51,12 @@ typedef void (*MmFn)(MatDesc, const void*, MatDesc, const void*, void*, u64, u64
 int main() {
     lasts[1] = (void*)scatter_last_b1; lasts[2] = (void*)scatter_last_b2; lasts[4] = (void*)scatter_last_b4;
     lasts[8] = (void*)scatter_last_b8; lasts[16] = (void*)scatter_last_b16;
+    writes[1] = (void*)scatter_write_b1; writes[2] = (void*)scatter_write_b2; writes[4] = (void*)scatter_write_b4;
+    writes[8] = (void*)scatter_write_b8; writes[16] = (void*)scatter_write_b16;
+    directs[3] = (void*)scatter_add_direct_u32; directs[7] = (void*)scatter_add_direct_i32;
+    directs[4] = (void*)scatter_add_direct_u64; directs[8] = (void*)scatter_add_direct_i64;
+    directs[11] = (void*)scatter_add_direct_f32; directs[12] = (void*)scatter_add_direct_f64;
+    directs[13] = (void*)scatter_add_direct_c64; directs[14] = (void*)scatter_add_direct_c128;
     std::ifstream man("idx/manifest");
     std::string line; int cases = 0;
     while (std::getline(man, line)) {
@@ -81,14 +91,31 @@ int main() {
             std::vector<char> out(total * sz);
             for (u64 e = 0; e < total; ++e) memcpy(out.data() + e * sz, fill.data(), sz);
             Meta dm = meta({3, 4}, {0, 0});
-            std::vector<u32> owner(12, 0);
-            scatter_claim(idx.data(), 1, n, k, dm, owner.data(), mc == 1 ? 1 : 2);
-            if (mc == 1) {
-                ((LastFn)lasts[sz])(idx.data(), 1, k, dm, owner.data(), ups.data(), out.data(), n * inner, inner);
-            } else {
-                std::vector<char> acc(total * acc_sizes[dc], 0);
-                ((AddFn)sc_add[dc])(idx.data(), 1, k, dm, ups.data(), acc.data(), n * inner, inner);
-                ((FinFn)sc_fin[dc])(owner.data(), out.data(), acc.data(), total, inner);
+            // As scatter_nd in src/index.rs: direct atomic adds; distinct
+            // positions written at once; otherwise the owner table.
+            bool direct = dc == 3 || dc == 7 || dc == 4 || dc == 8 || dc == 11 || dc == 12 || dc == 13 || dc == 14;
+            bool done = false;
+            if (mc == 2 && direct) {
+                ((DirectFn)directs[dc])(idx.data(), 1, k, dm, ups.data(), out.data(), n * inner, inner);
+                done = true;
+            } else if (mc != 2) {
+                std::vector<u32> bits(1, 0); u64 err = U64_MAX;
+                scatter_mark(idx.data(), 1, n, k, dm, bits.data(), &err);
+                if (err == U64_MAX) {
+                    ((WriteFn)writes[sz])(idx.data(), 1, k, dm, ups.data(), out.data(), n * inner, inner);
+                    done = true;
+                }
+            }
+            if (!done) {
+                std::vector<u32> owner(12, 0);
+                scatter_claim(idx.data(), 1, n, k, dm, owner.data(), mc == 2 ? 2 : 1);
+                if (mc != 2) {
+                    ((LastFn)lasts[sz])(idx.data(), 1, k, dm, owner.data(), ups.data(), out.data(), n * inner, inner);
+                } else {
+                    std::vector<char> acc(total * acc_sizes[dc], 0);
+                    ((AddFn)sc_add[dc])(idx.data(), 1, k, dm, ups.data(), acc.data(), n * inner, inner);
+                    ((FinFn)sc_fin[dc])(owner.data(), out.data(), acc.data(), total, inner);
+                }
             }
             save(wp, out.data(), out.size());
         } else if (kind == "M") {

@@ -2,7 +2,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
-typedef void (*RedFn)(u32, Meta, Meta, const void*, void*, u64, u64);
+typedef void (*RedFn)(u32, Meta, Meta, const void*, void*, u64, u64, u64, void*, u32);
 typedef void (*ArgFn)(u32, Meta, i64, const void*, i64*, u64, u64);
 typedef void (*ScanFn)(u32, u32, u32, Meta, i64, const void*, void*, u64, u64);
 #define P(T, NAME) (void*)reduce_sum_##NAME,
@@ -43,7 +43,16 @@ int main() {
             else if (tr == 1) { km = meta({c}, {1}); rm = meta({r}, {(i64)c}); nout = c; rl = r; }
             else { km = meta({}, {}); rm = meta({r, c}, {(i64)c, 1}); nout = 1; rl = r * c; }
             void* f = code <= 2 ? sums[dc] : code <= 4 ? exts[dc] : truths[dc];
-            emu_launch(nout < 3 ? nout : 3, 8, [&] { ((RedFn)f)(code, km, rm, a.data(), out.data(), nout, rl); });
+            // One pass, as src/reduce.rs launches most reductions.
+            emu_launch(nout < 3 ? nout : 3, 8, [&] { ((RedFn)f)(code, km, rm, a.data(), out.data(), nout, rl, 1, nullptr, 0); });
+            // Two passes with the range split into 3 parts (as for few long
+            // reductions): the result must not change.
+            u64 parts = rl < 3 ? rl : 3;
+            std::vector<char> partial(nout * parts * 16), out2(out.size());
+            emu_launch(4, 8, [&] { ((RedFn)f)(code, km, rm, a.data(), out2.data(), nout, rl, parts, partial.data(), 1); });
+            emu_launch(2, 8, [&] { ((RedFn)f)(code, km, rm, a.data(), out2.data(), nout, rl, parts, partial.data(), 2); });
+            std::ofstream o2(pre + ".got2", std::ios::binary);
+            o2.write(out2.data(), nout * sizes[od]);
         } else if (kind == "A") {
             Meta km; i64 st; u64 rl;
             if (tr == 0) { km = meta({r}, {(i64)c}); st = 1; nout = r; rl = c; }

@@ -49,5 +49,6 @@ inline float sqrtf(float x){return std::sqrt(x);}
 #include <mutex>
 static std::mutex g_atomic;
 template<typename T> T atomicMin(T* p, T v){std::lock_guard<std::mutex> l(g_atomic); T o=*p; if(v<o)*p=v; return o;}
+template<typename T> T atomicOr(T* p, T v){std::lock_guard<std::mutex> l(g_atomic); T o=*p; *p=o|v; return o;}
 template<typename T> T atomicMax(T* p, T v){std::lock_guard<std::mutex> l(g_atomic); T o=*p; if(v>o)*p=v; return o;}
 template<typename T, typename U> T atomicAdd(T* p, U v){std::lock_guard<std::mutex> l(g_atomic); T o=*p; *p=o+(T)v; return o;}

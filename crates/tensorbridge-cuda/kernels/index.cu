@@ -94,8 +94,29 @@ __device__ __forceinline__ u64 coord_position(const void* idx, u32 wide, u64 r, 
             u64 p = coord_position(idx, wide, r, k, dm);                                        \
             if (owner[p] == (u32)(r + 1)) out[p * inner + e % inner] = updates[e];              \
         }                                                                                       \
+    }                                                                                           \
+    /* Positions known to be distinct: every row writes its own. */                             \
+    extern "C" __global__ void scatter_write_b##SIZE(const void* idx, u32 wide, u32 k, Meta dm, \
+                                                     const T* updates, T* out, u64 total,       \
+                                                     u64 inner) {                               \
+        GRID_LOOP(e, total) {                                                                   \
+            u64 p = coord_position(idx, wide, e / inner, k, dm);                                \
+            out[p * inner + e % inner] = updates[e];                                            \
+        }                                                                                       \
     }
 FOR_SIZES(MOVERS)
+
+// Sets bit p of `bits` for each row's position p; a bit already set means
+// two rows name one position (flagged: then the exact owner path runs).
+extern "C" __global__ void scatter_mark(const void* idx, u32 wide, u64 n, u32 k, Meta dm, u32* bits,
+                                        u64* err) {
+    GRID_LOOP(r, n) {
+        u64 p = coord_position(idx, wide, r, k, dm);
+        u32 bit = 1u << (p % 32);
+        u32 old = atomicOr(bits + p / 32, bit);
+        if (old & bit) flag_error(err, r);
+    }
+}
 
 // mode 0 (Error): owner = lowest row; 1 (Last): owner = highest row + 1;
 // 2 (Add): owner = 1 (touched).
@@ -199,6 +220,26 @@ template <> struct Atom<c128> {
         }                                                                                       \
     }
 FOR_NUMERIC_TYPES(ACCUMULATE)
+
+// Scatter-add straight into the pre-filled output, for the types whose
+// accumulator is the element itself (no temporary, no finishing pass).
+#define ADD_DIRECT(T, NAME)                                                                      \
+    extern "C" __global__ void scatter_add_direct_##NAME(const void* idx, u32 wide, u32 k, Meta dm, \
+                                                         const T* updates, T* out, u64 total,    \
+                                                         u64 inner) {                            \
+        GRID_LOOP(e, total) {                                                                    \
+            u64 p = coord_position(idx, wide, e / inner, k, dm);                                 \
+            Atom<T>::add((typename Atom<T>::Acc*)(out + p * inner + e % inner), updates[e]);     \
+        }                                                                                        \
+    }
+ADD_DIRECT(u32, u32)
+ADD_DIRECT(i32, i32)
+ADD_DIRECT(u64, u64)
+ADD_DIRECT(i64, i64)
+ADD_DIRECT(float, f32)
+ADD_DIRECT(double, f64)
+ADD_DIRECT(c64, c64)
+ADD_DIRECT(c128, c128)
 
 // out[j] = the row r with splits[r] <= j < splits[r + 1] (binary search;
 // splits checked first).

@@ -42,39 +42,41 @@ template <typename A, typename F> __device__ A block_combine(A v, F f) {
     return r;
 }
 
-// Sum / prod / mean: `km` spans the kept axes (nout positions), `rm` the
-// reduced axes (r elements) relative to each kept position.
-template <typename T, typename A, typename O>
-__device__ void sum_like(u32 op, Meta km, Meta rm, const T* src, O* out, u64 nout, u64 r) {
-    for (u64 o = blockIdx.x; o < nout; o += gridDim.x) {
-        i64 base = elem_offset(km, o);
-        A acc = op == R_PROD ? acc_one<A>() : acc_zero<A>();
-        for (u64 j = threadIdx.x; j < r; j += blockDim.x) {
-            A x;
-            if constexpr (Ty<T>::is_complex || Ty<T>::is_int) x = (A)src[base + elem_offset(rm, j)];
-            else x = (A)Ty<T>::ld(src[base + elem_offset(rm, j)]);
-            acc = op == R_PROD ? acc_mul(acc, x) : acc_add(acc, x);
-        }
-        if (op == R_PROD) acc = block_combine(acc, [](A a, A b) { return acc_mul(a, b); });
-        else acc = block_combine(acc, [](A a, A b) { return acc_add(a, b); });
-        if (threadIdx.x == 0) {
-            if (op == R_MEAN) {
-                if constexpr (Ty<A>::is_complex) {
-                    typedef typename Ty<A>::Real R;
-                    out[o] = mk(acc.re / (R)r, acc.im / (R)r);
-                } else if constexpr (IsHalf<O>::value) {
-                    out[o] = Ty<O>::st(acc / (float)r);
-                } else {
-                    out[o] = (O)(acc / (A)r);
-                }
+// Reductions run in one pass (stage 0: one block per output) or, when few
+// outputs each reduce many elements, in two (stage 1: one block per
+// (output, part) writes the part's accumulator to `partial[o * parts +
+// part]`; stage 2: one block per output combines its parts). A family
+// says how to load, combine and finish; families without an identity
+// (max, min) start each thread from the first element of its range.
+
+template <typename T, typename A, typename O> struct SumF {
+    typedef A Acc;
+    static const bool has_identity = true;
+    u32 op;
+    u64 r;
+    __device__ A identity() const { return op == R_PROD ? acc_one<A>() : acc_zero<A>(); }
+    __device__ A load(const T& x) const {
+        if constexpr (Ty<T>::is_complex || Ty<T>::is_int) return (A)x;
+        else return (A)Ty<T>::ld(x);
+    }
+    __device__ A combine(A a, A b) const { return op == R_PROD ? acc_mul(a, b) : acc_add(a, b); }
+    __device__ void finish(O* out, u64 o, A acc) const {
+        if (op == R_MEAN) {
+            if constexpr (Ty<A>::is_complex) {
+                typedef typename Ty<A>::Real R;
+                out[o] = mk(acc.re / (R)r, acc.im / (R)r);
             } else if constexpr (IsHalf<O>::value) {
-                out[o] = Ty<O>::st(acc);
+                out[o] = Ty<O>::st(acc / (float)r);
             } else {
-                out[o] = (O)acc;
+                out[o] = (O)(acc / (A)r);
             }
+        } else if constexpr (IsHalf<O>::value) {
+            out[o] = Ty<O>::st(acc);
+        } else {
+            out[o] = (O)acc;
         }
     }
-}
+};
 
 // Max / min with core's rule: keep a unless b is larger (smaller), and a
 // NaN, once met, stays.
@@ -85,25 +87,14 @@ template <typename K, bool MAX> __device__ __forceinline__ K keep_ext(K a, K b) 
     return keeps ? a : b;
 }
 
-template <typename T, bool MAX>
-__device__ void extremum(Meta km, Meta rm, const T* src, T* out, u64 nout, u64 r) {
-    typedef typename Ty<T>::V K;
-    for (u64 o = blockIdx.x; o < nout; o += gridDim.x) {
-        i64 base = elem_offset(km, o);
-        bool any = false;
-        K acc = K();
-        for (u64 j = threadIdx.x; j < r; j += blockDim.x) {
-            K x = Ty<T>::ld(src[base + elem_offset(rm, j)]);
-            acc = any ? keep_ext<K, MAX>(acc, x) : x;
-            any = true;
-        }
-        // Threads that saw nothing hold the first element of the run (a
-        // neutral value for max/min alike).
-        if (!any && r > 0) acc = Ty<T>::ld(src[base + elem_offset(rm, 0)]);
-        acc = block_combine(acc, [](K a, K b) { return keep_ext<K, MAX>(a, b); });
-        if (threadIdx.x == 0) out[o] = Ty<T>::st(acc);
-    }
-}
+template <typename T, bool MAX> struct ExtF {
+    typedef typename Ty<T>::V Acc;
+    static const bool has_identity = false;
+    __device__ Acc identity() const { return Acc(); }
+    __device__ Acc load(const T& x) const { return Ty<T>::ld(x); }
+    __device__ Acc combine(Acc a, Acc b) const { return keep_ext<Acc, MAX>(a, b); }
+    __device__ void finish(T* out, u64 o, Acc acc) const { out[o] = Ty<T>::st(acc); }
+};
 
 template <typename T> __device__ __forceinline__ bool truth(T x) {
     if constexpr (Ty<T>::is_bool) return x.v != 0;
@@ -112,30 +103,75 @@ template <typename T> __device__ __forceinline__ bool truth(T x) {
     else return x != 0;
 }
 
-template <typename T, bool ALL>
-__device__ void truth_reduce(Meta km, Meta rm, const T* src, b8* out, u64 nout, u64 r) {
-    for (u64 o = blockIdx.x; o < nout; o += gridDim.x) {
-        i64 base = elem_offset(km, o);
-        u32 acc = ALL ? 1 : 0;
-        for (u64 j = threadIdx.x; j < r; j += blockDim.x) {
-            u32 t = truth(src[base + elem_offset(rm, j)]);
-            acc = ALL ? (acc & t) : (acc | t);
+template <typename T, bool ALL> struct TruthF {
+    typedef u32 Acc;
+    static const bool has_identity = true;
+    __device__ u32 identity() const { return ALL ? 1u : 0u; }
+    __device__ u32 load(const T& x) const { return truth(x) ? 1u : 0u; }
+    __device__ u32 combine(u32 a, u32 b) const { return ALL ? (a & b) : (a | b); }
+    __device__ void finish(b8* out, u64 o, u32 acc) const { out[o].v = (u8)acc; }
+};
+
+template <typename T, typename O, typename F>
+__device__ void reduce_driver(F f, Meta km, Meta rm, const T* src, O* out, u64 nout, u64 r, u64 parts,
+                              typename F::Acc* partial, u32 stage) {
+    typedef typename F::Acc A;
+    if (stage == 2) {
+        for (u64 o = blockIdx.x; o < nout; o += gridDim.x) {
+            const A* row = partial + o * parts;
+            bool any = false;
+            A acc = f.identity();
+            for (u64 p = threadIdx.x; p < parts; p += blockDim.x) {
+                acc = any || F::has_identity ? f.combine(acc, row[p]) : row[p];
+                any = true;
+            }
+            if (!F::has_identity && !any) acc = row[0];
+            acc = block_combine(acc, [f](A a, A b) { return f.combine(a, b); });
+            if (threadIdx.x == 0) f.finish(out, o, acc);
         }
-        acc = block_combine(acc, [](u32 a, u32 b) { return ALL ? (a & b) : (a | b); });
-        if (threadIdx.x == 0) out[o].v = (u8)acc;
+        return;
+    }
+    u64 per = stage == 1 ? parts : 1;
+    u64 chunk = (r + per - 1) / per;
+    for (u64 blk = blockIdx.x; blk < nout * per; blk += gridDim.x) {
+        u64 o = blk / per, part = blk % per;
+        u64 j0 = part * chunk, j1 = j0 + chunk < r ? j0 + chunk : r;
+        i64 base = elem_offset(km, o);
+        bool any = false;
+        A acc = f.identity();
+        for (u64 j = j0 + threadIdx.x; j < j1; j += blockDim.x) {
+            A x = f.load(src[base + elem_offset(rm, j)]);
+            acc = any || F::has_identity ? f.combine(acc, x) : x;
+            any = true;
+        }
+        // Threads that saw nothing hold the first element of the range (a
+        // neutral value for max/min alike).
+        if (!F::has_identity && !any && j0 < j1) acc = f.load(src[base + elem_offset(rm, j0)]);
+        acc = block_combine(acc, [f](A a, A b) { return f.combine(a, b); });
+        if (threadIdx.x == 0) {
+            if (stage == 1) partial[blk] = acc;
+            else f.finish(out, o, acc);
+        }
     }
 }
 
 // Sum, prod, mean: numeric types. Integer means go to f64.
 #define REDUCE_SUM(T, NAME)                                                                     \
     extern "C" __global__ void reduce_sum_##NAME(u32 op, Meta km, Meta rm, const T* src, void* out, \
-                                                 u64 nout, u64 r) {                             \
+                                                 u64 nout, u64 r, u64 parts, void* partial,      \
+                                                 u32 stage) {                                    \
         typedef typename Ty<T>::V A;                                                            \
         if constexpr (Ty<T>::is_int) {                                                          \
-            if (op == R_MEAN) sum_like<T, double, double>(op, km, rm, src, (double*)out, nout, r); \
-            else sum_like<T, T, T>(op, km, rm, src, (T*)out, nout, r);                          \
+            if (op == R_MEAN) {                                                                 \
+                SumF<T, double, double> f{op, r};                                               \
+                reduce_driver(f, km, rm, src, (double*)out, nout, r, parts, (double*)partial, stage); \
+            } else {                                                                            \
+                SumF<T, T, T> f{op, r};                                                         \
+                reduce_driver(f, km, rm, src, (T*)out, nout, r, parts, (T*)partial, stage);     \
+            }                                                                                   \
         } else {                                                                                \
-            sum_like<T, A, T>(op, km, rm, src, (T*)out, nout, r);                               \
+            SumF<T, A, T> f{op, r};                                                             \
+            reduce_driver(f, km, rm, src, (T*)out, nout, r, parts, (A*)partial, stage);         \
         }                                                                                       \
     }
 FOR_NUMERIC_TYPES(REDUCE_SUM)
@@ -143,9 +179,11 @@ FOR_NUMERIC_TYPES(REDUCE_SUM)
 // Max, min: real types and bool.
 #define REDUCE_EXT(T, NAME)                                                                     \
     extern "C" __global__ void reduce_ext_##NAME(u32 op, Meta km, Meta rm, const T* src, T* out, \
-                                                 u64 nout, u64 r) {                             \
-        if (op == R_MAX) extremum<T, true>(km, rm, src, out, nout, r);                          \
-        else extremum<T, false>(km, rm, src, out, nout, r);                                     \
+                                                 u64 nout, u64 r, u64 parts, void* partial,      \
+                                                 u32 stage) {                                    \
+        typedef typename Ty<T>::V K;                                                            \
+        if (op == R_MAX) reduce_driver(ExtF<T, true>{}, km, rm, src, out, nout, r, parts, (K*)partial, stage); \
+        else reduce_driver(ExtF<T, false>{}, km, rm, src, out, nout, r, parts, (K*)partial, stage); \
     }
 FOR_REAL_TYPES(REDUCE_EXT)
 REDUCE_EXT(b8, bool)
@@ -153,9 +191,10 @@ REDUCE_EXT(b8, bool)
 // All, any: every type.
 #define REDUCE_TRUTH(T, NAME)                                                                   \
     extern "C" __global__ void reduce_truth_##NAME(u32 op, Meta km, Meta rm, const T* src,      \
-                                                   b8* out, u64 nout, u64 r) {                  \
-        if (op == R_ALL) truth_reduce<T, true>(km, rm, src, out, nout, r);                      \
-        else truth_reduce<T, false>(km, rm, src, out, nout, r);                                 \
+                                                   b8* out, u64 nout, u64 r, u64 parts,         \
+                                                   void* partial, u32 stage) {                  \
+        if (op == R_ALL) reduce_driver(TruthF<T, true>{}, km, rm, src, out, nout, r, parts, (u32*)partial, stage); \
+        else reduce_driver(TruthF<T, false>{}, km, rm, src, out, nout, r, parts, (u32*)partial, stage); \
     }
 FOR_ALL_TYPES(REDUCE_TRUTH)
 

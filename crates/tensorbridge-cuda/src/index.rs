@@ -28,6 +28,22 @@ pub(crate) fn acc_size(elem: ElemType) -> usize {
     }
 }
 
+/// Whether scatter-add may add straight into the output (the accumulator
+/// type is the element type: `scatter_add_direct_*` in index.cu).
+fn direct_add(elem: ElemType) -> bool {
+    matches!(
+        elem,
+        ElemType::U32
+            | ElemType::I32
+            | ElemType::U64
+            | ElemType::I64
+            | ElemType::F32
+            | ElemType::F64
+            | ElemType::C64
+            | ElemType::C128
+    )
+}
+
 /// The product of `dims`, or an error naming `what`.
 fn product(what: &str, dims: &[usize]) -> Result<usize> {
     dims.iter()
@@ -412,14 +428,43 @@ impl CudaDevice {
                 });
             }
         }
-        let owner = self.alloc(positions * 4)?;
-        let (ip, w, n64, kk, owp) = (
+        let (ip, w, n64, kk) = (
             indices.buffer.device_ptr(),
             wide(&indices),
             n as u64,
             k as u32,
-            owner.device_ptr(),
         );
+        let (up, op, tot_up, inn) = (
+            updates.device_ptr(),
+            out.device_ptr(),
+            n_up as u64,
+            inner as u64,
+        );
+        if mode == ScatterMode::Add && direct_add(elem) {
+            let f = self.function(&INDEX, &format!("scatter_add_direct_{}", elem.suffix()))?;
+            // scatter_add_direct_T(const void* idx, u32 wide, u32 k, Meta dm, const T* updates, T* out, u64 total, u64 inner)
+            return launch!(self, f, grid(tot_up); &ip, &w, &kk, &dm, &up, &op, &tot_up, &inn);
+        }
+        if mode != ScatterMode::Add {
+            // Distinct positions (the common case) need no owner table: a
+            // bitmap finds out, then every row writes its own position.
+            let bits = self.alloc_zeroed(positions.div_ceil(32) * 4)?;
+            let flag = self.new_flag()?;
+            let (bp, fp) = (bits.device_ptr(), flag.device_ptr());
+            let f = self.function(&INDEX, "scatter_mark")?;
+            // scatter_mark(const void* idx, u32 wide, u64 n, u32 k, Meta dm, u32* bits, u64* err)
+            launch!(self, f, grid(n64); &ip, &w, &n64, &kk, &dm, &bp, &fp)?;
+            if self.read_flag(&flag)?.is_none() {
+                let f = self.function(&INDEX, &format!("scatter_write_{}", size_suffix(elem)))?;
+                // scatter_write_bN(const void* idx, u32 wide, u32 k, Meta dm, const T* updates, T* out, u64 total, u64 inner)
+                return launch!(self, f, grid(tot_up); &ip, &w, &kk, &dm, &up, &op, &tot_up, &inn);
+            }
+        }
+        // Repeated positions: an owner per position decides (the lowest
+        // row for the error message, the highest for Last), or marks the
+        // positions an accumulator adds to.
+        let owner = self.alloc(positions * 4)?;
+        let owp = owner.device_ptr();
         let claim = |mode_code: u32| -> Result<()> {
             let f = self.function(&INDEX, "scatter_claim")?;
             // scatter_claim(const void* idx, u32 wide, u64 n, u32 k, Meta dm, u32* owner, u32 mode)
@@ -457,13 +502,7 @@ impl CudaDevice {
             }
         }
         self.memset(&owner, 0, positions * 4, 0)?;
-        let (up, op, tot_up, inn, tot) = (
-            updates.device_ptr(),
-            out.device_ptr(),
-            n_up as u64,
-            inner as u64,
-            total as u64,
-        );
+        let tot = total as u64;
         if mode == ScatterMode::Add {
             claim(2)?;
             let acc = self.alloc_zeroed(total * acc_size(elem))?;

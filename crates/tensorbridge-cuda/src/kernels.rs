@@ -137,6 +137,10 @@ pub(crate) fn expected_entries(file: &KernelFile) -> Vec<String> {
             add("gather_", &sizes);
             add("pad_", &sizes);
             add("scatter_last_", &sizes);
+            add("scatter_write_", &sizes);
+            add("", &["scatter_mark"]);
+            let direct = ["u32", "i32", "u64", "i64", "f32", "f64", "c64", "c128"];
+            add("scatter_add_direct_", &direct);
             add("scatter_add_", &numeric);
             add("scatter_finish_", &numeric);
             add("segment_add_", &numeric);

@@ -6,6 +6,33 @@ use crate::layout::{Meta, pack};
 use crate::ops::{ArgOp, CumOp, ReduceOp};
 use crate::{CudaDevice, CudaError, DeviceBuffer, ElemType, Result, StridedLayout};
 
+/// Elements one block of the first pass reduces, at least.
+const PART_MIN: u64 = 1 << 15;
+/// Blocks the first pass aims for in all.
+const PARTS_TOTAL: u64 = 4096;
+/// From this many outputs on, one block per output already fills a GPU.
+const OUTPUTS_ENOUGH: u64 = 256;
+
+/// How many parts each output's range splits into: 1 (one pass) unless few
+/// outputs each reduce many elements.
+pub(crate) fn split_parts(nout: u64, r: u64) -> u64 {
+    if nout >= OUTPUTS_ENOUGH || r < 2 * PART_MIN {
+        return 1;
+    }
+    (r / PART_MIN).clamp(1, (PARTS_TOTAL / nout.max(1)).max(1))
+}
+
+/// Bytes of one accumulator of `op` over `elem` (the `Acc` of the family in
+/// reduce.cu).
+pub(crate) fn acc_bytes(op: ReduceOp, elem: ElemType) -> usize {
+    match op {
+        ReduceOp::All | ReduceOp::Any => 4,
+        ReduceOp::Mean if elem.is_int() => 8,
+        _ if matches!(elem, ElemType::F16 | ElemType::BF16) => 4,
+        _ => elem.size_bytes(),
+    }
+}
+
 /// Splits `layout` after axis `at` into the kept part (with the layout's
 /// offset) and the rest (offset 0), packed for the kernels, with the
 /// element counts of both.
@@ -35,7 +62,9 @@ impl CudaDevice {
     /// the reduced axes last); `out` holds one `op.output(elem)` per kept
     /// position, in C order. Integers are exact (wrapping); floats are
     /// summed in a different order than the CPU (a tree per output), so
-    /// sums and means agree within a few ulps times `log2(n)`.
+    /// sums and means agree within a few ulps times `log2(n)`. Fewer than
+    /// 256 outputs over at least 65536 elements each run in two passes
+    /// (parts of each range, then their combination).
     ///
     /// **Errors**: [`CudaError::Unsupported`](crate::CudaError::Unsupported)
     /// for pairs core does not define; [`CudaError::InvalidArgument`](crate::CudaError::InvalidArgument)
@@ -93,8 +122,19 @@ impl CudaDevice {
         };
         let f = self.function(&REDUCE, &format!("{entry}{}", elem.suffix()))?;
         let (code, sp, outp) = (op.code(), src.device_ptr(), out.device_ptr());
-        // reduce_*_T(u32 op, Meta km, Meta rm, const T* src, O* out, u64 nout, u64 r)
-        launch!(self, f, per_output(nout); &code, &km, &rm, &sp, &outp, &nout, &r)
+        let parts = split_parts(nout, r);
+        if parts == 1 {
+            let (zero, stage) = (0u64, 0u32);
+            // reduce_*_T(u32 op, Meta km, Meta rm, const T* src, O* out, u64 nout, u64 r, u64 parts, void* partial, u32 stage)
+            return launch!(self, f, per_output(nout); &code, &km, &rm, &sp, &outp, &nout, &r, &parts, &zero, &stage);
+        }
+        // Few outputs over many elements: every output's range is split
+        // into `parts` blocks whose accumulators a second launch combines.
+        let partial = self.alloc(nout as usize * parts as usize * acc_bytes(op, elem))?;
+        let pp = partial.device_ptr();
+        let (first, second) = (1u32, 2u32);
+        launch!(self, f.clone(), per_output(nout * parts); &code, &km, &rm, &sp, &outp, &nout, &r, &parts, &pp, &first)?;
+        launch!(self, f, per_output(nout); &code, &km, &rm, &sp, &outp, &nout, &r, &parts, &pp, &second)
     }
 
     /// The index (`I64`) of the first maximum/minimum along the last axis
@@ -225,5 +265,37 @@ impl CudaDevice {
         let (sp, outp) = (src.device_ptr(), out.device_ptr());
         // scan_T(u32 prod, u32 exclusive, u32 reverse, Meta km, i64 stride, const T* src, T* out, u64 rows, u64 len)
         launch!(self, f, grid(rows); &prod, &excl, &rev, &km, &stride, &sp, &outp, &rows, &len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn few_long_reductions_split_into_parts() {
+        assert_eq!(split_parts(1000, 1 << 30), 1, "many outputs: one pass");
+        assert_eq!(split_parts(1, 1000), 1, "short: one pass");
+        assert_eq!(split_parts(1, 1 << 28), 4096);
+        assert_eq!(split_parts(4, 1 << 20), 32);
+        assert_eq!(split_parts(1, 1 << 16), 2);
+        for (nout, r) in [(1u64, 1u64 << 40), (7, 1 << 17), (255, 1 << 20)] {
+            let p = split_parts(nout, r);
+            assert!(
+                p >= 1 && p <= r && nout * p <= PARTS_TOTAL.max(nout),
+                "{nout} {r} {p}"
+            );
+        }
+    }
+
+    #[test]
+    fn accumulators_match_the_kernel_families() {
+        assert_eq!(acc_bytes(ReduceOp::Sum, ElemType::F16), 4);
+        assert_eq!(acc_bytes(ReduceOp::Max, ElemType::BF16), 4);
+        assert_eq!(acc_bytes(ReduceOp::Mean, ElemType::U8), 8);
+        assert_eq!(acc_bytes(ReduceOp::Sum, ElemType::U8), 1);
+        assert_eq!(acc_bytes(ReduceOp::Any, ElemType::C128), 4);
+        assert_eq!(acc_bytes(ReduceOp::Prod, ElemType::C128), 16);
+        assert_eq!(acc_bytes(ReduceOp::Min, ElemType::Bool), 1);
     }
 }

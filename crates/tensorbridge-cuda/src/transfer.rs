@@ -88,7 +88,14 @@ impl PendingDownload {
                 .ctx("waiting for an asynchronous download")?;
         }
         match &self.pinned {
-            Some(p) => Ok(p.as_slice().ctx("reading pinned memory")?[..self.len].to_vec()),
+            Some(p) => {
+                let mut out = vec![0u8; self.len];
+                copy_parallel(
+                    &mut out,
+                    &p.as_slice().ctx("reading pinned memory")?[..self.len],
+                );
+                Ok(out)
+            }
             None => Ok(Vec::new()),
         }
     }
@@ -110,6 +117,21 @@ impl PendingDownload {
     pub fn is_ready(&self) -> bool {
         self.done.as_ref().is_none_or(CudaEvent::is_complete)
     }
+}
+
+/// Copies `src` into `dst` (same length) on rayon's threads when it is
+/// large: one core's memcpy out of (or into) pinned memory is slower than
+/// the bus, and the first touch of fresh destination pages is too.
+pub(crate) fn copy_parallel(dst: &mut [u8], src: &[u8]) {
+    use rayon::prelude::*;
+    const PART: usize = 1 << 20;
+    if src.len() < 2 * PART {
+        dst.copy_from_slice(src);
+        return;
+    }
+    dst.par_chunks_mut(PART)
+        .zip(src.par_chunks(PART))
+        .for_each(|(d, s)| d.copy_from_slice(s));
 }
 
 impl CudaDevice {
@@ -254,7 +276,7 @@ impl CudaDevice {
                     ev.synchronize().ctx("waiting for a staged upload")?;
                 }
                 let pinned = &mut staging[s].as_mut_slice().ctx("pinned staging")?[..chunk.len()];
-                pinned.copy_from_slice(chunk);
+                copy_parallel(pinned, chunk);
                 let dst = base + (c * STAGING_BYTES) as u64;
                 // SAFETY: the chunk lies inside the buffer; the pinned memory
                 // is not touched again before the event recorded below.
@@ -316,7 +338,7 @@ impl CudaDevice {
             )));
         }
         self.stream_out(&source, total, &mut |offset, bytes| {
-            dst[offset..offset + bytes.len()].copy_from_slice(bytes);
+            copy_parallel(&mut dst[offset..offset + bytes.len()], bytes);
             Ok(())
         })
     }
@@ -415,5 +437,20 @@ impl CudaDevice {
                 CudaError::InvalidArgument(format!("download_to_writer: writing failed: {e}"))
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::copy_parallel;
+
+    #[test]
+    fn parallel_copies_copy_every_byte() {
+        for n in [0usize, 1, (1 << 20) - 1, 3 << 20, (8 << 20) + 7] {
+            let src: Vec<u8> = (0..n).map(|i| (i * 131 % 251) as u8).collect();
+            let mut dst = vec![0u8; n];
+            copy_parallel(&mut dst, &src);
+            assert!(dst == src, "{n} bytes");
+        }
     }
 }

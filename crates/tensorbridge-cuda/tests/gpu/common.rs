@@ -7,6 +7,10 @@ use std::sync::Arc;
 use half::{bf16, f16};
 use tensorbridge_cuda::{CudaDevice, DeviceBuffer, ElemType, StridedLayout};
 
+/// Held by the tests that release or inspect the allocator's cache, so
+/// that parallel tests do not empty it under each other.
+pub static CACHE_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Device 0, or `None` after printing why (a panic when a device is expected).
 pub fn device() -> Option<Arc<CudaDevice>> {
     match CudaDevice::get(0) {

@@ -189,6 +189,7 @@ fn bad_layouts_and_lengths_are_errors() {
 #[test]
 fn the_allocator_reuses_blocks_and_releases_its_cache() {
     let dev = gpu!();
+    let _cache = common::CACHE_LOCK.lock().unwrap_or_else(|p| p.into_inner());
     // A size no other test uses (bucket 778240), so parallel tests do not
     // take the block in between.
     let a = dev.alloc(777_777).unwrap();
@@ -207,6 +208,8 @@ fn the_allocator_reuses_blocks_and_releases_its_cache() {
 #[test]
 fn impossible_allocations_are_out_of_memory() {
     let dev = gpu!();
+    // The retry releases the cache.
+    let _cache = common::CACHE_LOCK.lock().unwrap_or_else(|p| p.into_inner());
     let (_, total) = dev.mem_info().unwrap();
     let want = total.saturating_mul(4);
     match dev.alloc(want) {

@@ -1011,3 +1011,35 @@ fn grayscale_uses_core_weights_and_integer_scaling() {
         .is_err()
     );
 }
+
+#[test]
+fn long_reductions_in_two_passes_match_one_pass_rules() {
+    let dev = gpu!();
+    // 3 outputs of 2^20 elements each: split into parts, then combined.
+    let n = 1usize << 20;
+    let x: Vec<i64> = (0..3 * n as i64)
+        .map(|i| (i * 2_654_435_761) % 1_000_003 - 500_000)
+        .collect();
+    let sums = reduce::<i64, i64>(&dev, ReduceOp::Sum, &x, &[3, n], &[n as isize, 1], 1).unwrap();
+    for (o, s) in sums.iter().enumerate() {
+        let want = x[o * n..(o + 1) * n]
+            .iter()
+            .fold(0i64, |a, &v| a.wrapping_add(v));
+        assert_eq!(*s, want, "output {o}");
+    }
+    let mx = reduce::<i64, i64>(&dev, ReduceOp::Max, &x, &[3, n], &[n as isize, 1], 2).unwrap();
+    assert_eq!(mx, [*x.iter().max().unwrap()]);
+    let mean = reduce::<i64, f64>(&dev, ReduceOp::Mean, &x[..n], &[n], &[1], 1).unwrap();
+    let exact = x[..n].iter().map(|&v| v as f64).sum::<f64>() / n as f64;
+    assert!(
+        (mean[0] - exact).abs() <= 1e-9 * exact.abs().max(1.0),
+        "{} vs {exact}",
+        mean[0]
+    );
+    let mut f: Vec<f32> = (0..n).map(|i| (i % 1000) as f32).collect();
+    f[n - 3] = f32::NAN;
+    let fm = reduce::<f32, f32>(&dev, ReduceOp::Max, &f, &[n], &[1], 1).unwrap();
+    assert!(fm[0].is_nan());
+    let any = reduce::<f32, bool>(&dev, ReduceOp::All, &f, &[n], &[1], 1).unwrap();
+    assert_eq!(any, [false]); // f[0] == 0
+}

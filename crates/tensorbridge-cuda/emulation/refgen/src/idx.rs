@@ -89,13 +89,24 @@ pub fn generate(dir: &str) -> usize {
             .unwrap()
             .reshape(Vec::<usize>::new())
             .unwrap();
-        for (mode, mc) in [(ScatterMode::Last, 1), (ScatterMode::Add, 2)] {
-            let want = Tensor::scatter_nd(&indices, &ups, [3usize, 4, 2], &fill, mode).unwrap();
-            let tag = format!("s{}{mc}", code(d));
+        // Repeated positions (rows 0 and 4, 1 and 5), then distinct ones.
+        let distinct = Tensor::from(vec![2i64, 1, 0, 3, 1, 0, 0, 2, 2, 3, 1, 1])
+            .reshape(vec![6, 2])
+            .unwrap();
+        for (mode, mc, idx) in [
+            (ScatterMode::Last, 1, &indices),
+            (ScatterMode::Add, 2, &indices),
+            (ScatterMode::Last, 1, &distinct),
+            (ScatterMode::Error, 0, &distinct),
+            (ScatterMode::Add, 2, &distinct),
+        ] {
+            let indices = idx;
+            let want = Tensor::scatter_nd(indices, &ups, [3usize, 4, 2], &fill, mode).unwrap();
+            let tag = format!("s{}{mc}{}", code(d), std::ptr::eq(idx, &distinct) as u8);
             man += &format!(
                 "S {} {mc} {} {} {} {}\n",
                 code(d),
-                put(dir, &format!("{tag}.i"), &indices),
+                put(dir, &format!("{tag}.i"), indices),
                 put(dir, &format!("{tag}.u"), &ups),
                 put(dir, &format!("{tag}.f"), &fill),
                 put(dir, &format!("{tag}.want"), &want)

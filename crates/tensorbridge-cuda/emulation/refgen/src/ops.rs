@@ -343,38 +343,44 @@ pub fn cmp(dir: &str) -> i32 {
         };
         let od = DTYPES[odi.parse::<usize>().unwrap()];
         let want = std::fs::read(format!("{pre}.want")).unwrap();
-        let got = std::fs::read(format!("{pre}.got")).unwrap();
-        let sz = od.size_in_bytes();
-        let a = std::fs::read(&ain).unwrap();
-        let float_sum = f.len() == 9
-            && f[0] == "R"
-            && (f[2] == "0" || f[2] == "1" || f[2] == "2")
-            && (od.is_float() || od.is_complex())
-            && !DTYPES[f[1].parse::<usize>().unwrap()].is_int();
-        let id = DTYPES[f[1].parse::<usize>().unwrap()];
-        assert_eq!(got.len(), want.len(), "{line}: length");
-        assert!(!want.is_empty() || line.contains(" 0 "), "{line}: empty");
-        let mut diffs = 0;
-        for (i, (g, w)) in got.chunks(sz).zip(want.chunks(sz)).enumerate() {
-            if g != w
-                && !(is_nan_bytes(od, g) && is_nan_bytes(od, w))
-                && !(float_sum && close(od, g, w))
-            {
-                if diffs < 3 {
-                    let isz = id.size_in_bytes();
-                    println!(
-                        "{line}: element {i} (a = {:02x?}) got {g:02x?} want {w:02x?}",
-                        &a[(i * isz) % a.len()..(i * isz) % a.len() + isz]
-                    );
-                }
-                diffs += 1;
-            }
+        let mut gots = vec![std::fs::read(format!("{pre}.got")).unwrap()];
+        // Reductions are also run in two passes (`.got2`).
+        if let Ok(g2) = std::fs::read(format!("{pre}.got2")) {
+            gots.push(g2);
         }
-        if diffs > 0 {
-            bad += 1;
-            println!("{line}: {diffs} differ");
-        } else {
-            ok += 1;
+        for got in gots {
+            let sz = od.size_in_bytes();
+            let a = std::fs::read(&ain).unwrap();
+            let float_sum = f.len() == 9
+                && f[0] == "R"
+                && (f[2] == "0" || f[2] == "1" || f[2] == "2")
+                && (od.is_float() || od.is_complex())
+                && !DTYPES[f[1].parse::<usize>().unwrap()].is_int();
+            let id = DTYPES[f[1].parse::<usize>().unwrap()];
+            assert_eq!(got.len(), want.len(), "{line}: length");
+            assert!(!want.is_empty() || line.contains(" 0 "), "{line}: empty");
+            let mut diffs = 0;
+            for (i, (g, w)) in got.chunks(sz).zip(want.chunks(sz)).enumerate() {
+                if g != w
+                    && !(is_nan_bytes(od, g) && is_nan_bytes(od, w))
+                    && !(float_sum && close(od, g, w))
+                {
+                    if diffs < 3 {
+                        let isz = id.size_in_bytes();
+                        println!(
+                            "{line}: element {i} (a = {:02x?}) got {g:02x?} want {w:02x?}",
+                            &a[(i * isz) % a.len()..(i * isz) % a.len() + isz]
+                        );
+                    }
+                    diffs += 1;
+                }
+            }
+            if diffs > 0 {
+                bad += 1;
+                println!("{line}: {diffs} differ");
+            } else {
+                ok += 1;
+            }
         }
     }
     println!("{dir}: {ok} cases identical to core, {bad} with differences");
