@@ -32,6 +32,23 @@ pub fn for_each_device(mut f: impl FnMut(Device)) {
     }
 }
 
+/// The tensor of `data` (anything [`tensorbridge::Tensor::new`] takes: nested
+/// arrays, a `Vec`, a scalar) on the device of the current scope: inside
+/// [`for_each_device`], the device under test. The device-generic suites
+/// build their inputs with it where a CPU-only suite would write
+/// `Tensor::from`.
+///
+/// **Panics** when the current device cannot hold tensors (for_each_device
+/// only runs on available ones).
+#[track_caller]
+pub fn here(data: impl Into<tensorbridge::Tensor>) -> tensorbridge::Tensor {
+    let device = Device::current();
+    let t = tensorbridge::Tensor::new(data)
+        .unwrap_or_else(|e| panic!("making a tensor on {device}: {e}"));
+    assert_eq!(t.device(), device, "Tensor::new follows the device scope");
+    t
+}
+
 /// Whether `TENSORBRIDGE_EXPECT_CUDA=1` is set: the run must find a CUDA GPU,
 /// and every skip for a missing one fails the test.
 pub fn expect_cuda() -> bool {
