@@ -435,3 +435,23 @@ pub fn chain_on<T: tensorbridge::Element>(
         .try_fold(base, |t, op| op.apply(&t))
         .expect("the chains of the strategies are valid")
 }
+
+/// A sparse tensor with the parts of `st` moved to `device` (for the
+/// properties whose strategies build on the host).
+pub fn sparse_on(
+    st: &tensorbridge::sparse::SparseTensor,
+    device: Device,
+) -> tensorbridge::sparse::SparseTensor {
+    let moved = tensorbridge::sparse::SparseTensor::new(
+        st.indices()
+            .to_device(device)
+            .expect("the device is available"),
+        st.values()
+            .to_device(device)
+            .expect("the device is available"),
+        st.dense_shape().clone(),
+    )
+    .expect("the parts of a valid sparse tensor stay valid on any device");
+    assert_eq!(moved.device(), device);
+    moved
+}
