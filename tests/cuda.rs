@@ -26,11 +26,7 @@ use ndarray::arr2;
 use proptest::prelude::*;
 use tensorbridge::prelude::*;
 use tensorbridge::{PendingArray, ScatterMode, image, random, s};
-use tensorbridge_tests::{cuda_or_skip, expect_cuda, same};
-
-/// The most two float results of a transcendental function may differ
-/// between the GPU and the CPU, in units in the last place of the dtype.
-const TRANSCENDENTAL_ULPS: u64 = 4;
+use tensorbridge_tests::{TRANSCENDENTAL_ULPS, cuda_or_skip, expect_cuda, same, ulps};
 
 /// `t` on GPU 0.
 fn gpu(t: &Tensor) -> Tensor {
@@ -55,26 +51,6 @@ fn assert_same(what: &str, host: &Tensor, dev: &Tensor) {
         let (h, d) = (host.to_vec::<T>().unwrap(), dev.to_vec::<T>().unwrap());
         assert!(same(&h, &d), "{what}: CPU {h:?}\n GPU {d:?}");
     });
-}
-
-/// The distance in ulps between two floats of the same width (as f64
-/// bits, after widening f16/bf16/f32 exactly).
-fn ulps(a: f64, b: f64, bits_of_precision: u32) -> u64 {
-    if a == b || (a.is_nan() && b.is_nan()) {
-        return 0;
-    }
-    if !a.is_finite() || !b.is_finite() {
-        return u64::MAX;
-    }
-    // One ulp of the larger magnitude, at the dtype's precision.
-    let m = a.abs().max(b.abs());
-    let exp = if m == 0.0 {
-        -1074
-    } else {
-        m.log2().floor() as i32
-    };
-    let ulp = 2f64.powi(exp - (bits_of_precision as i32 - 1));
-    ((a - b).abs() / ulp).ceil() as u64
 }
 
 /// Asserts that float results agree within `max_ulps` ulps elementwise.

@@ -455,3 +455,47 @@ pub fn sparse_on(
     assert_eq!(moved.device(), device);
     moved
 }
+
+/// The most two results of a float transcendental function (exp, log, sin,
+/// pow, tanh, ...) may differ between devices, in units in the last place
+/// of the dtype: CUDA's math library is within 2 ulps of the exact value
+/// for most of them, Rust's `std` within 1, so a GPU and the CPU may
+/// differ by up to this many.
+pub const TRANSCENDENTAL_ULPS: u64 = 4;
+
+/// The distance in units in the last place (of a float with
+/// `bits_of_precision` significant bits: 11 for f16, 8 for bf16, 24 for
+/// f32, 53 for f64) between `a` and `b`, both widened exactly to f64: 0
+/// when equal or both NaN, `u64::MAX` when only one is finite or NaN.
+pub fn ulps(a: f64, b: f64, bits_of_precision: u32) -> u64 {
+    if a == b || (a.is_nan() && b.is_nan()) {
+        return 0;
+    }
+    if !a.is_finite() || !b.is_finite() {
+        return u64::MAX;
+    }
+    // One ulp of the larger magnitude, at the dtype's precision.
+    let m = a.abs().max(b.abs());
+    let exp = if m == 0.0 {
+        -1074
+    } else {
+        m.log2().floor() as i32
+    };
+    let ulp = 2f64.powi(exp - (bits_of_precision as i32 - 1));
+    ((a - b).abs() / ulp).ceil() as u64
+}
+
+/// Whether `got` matches the reference `want` element by element: bit for
+/// bit (as [`same`]) on the CPU, within [`TRANSCENDENTAL_ULPS`] ulps of
+/// f64 on any other device (for transcendental functions, whose last bit
+/// the device's math library decides).
+pub fn close_on(device: Device, got: &[f64], want: &[f64]) -> bool {
+    if device == Device::Cpu {
+        return same(got, want);
+    }
+    got.len() == want.len()
+        && got
+            .iter()
+            .zip(want)
+            .all(|(&g, &w)| ulps(g, w, 53) <= TRANSCENDENTAL_ULPS)
+}
