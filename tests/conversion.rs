@@ -617,89 +617,113 @@ fn a_tuple_of_outputs_converts_in_one_call() {
 
 #[test]
 fn display_is_numpy_like() {
-    // np.array([[1, 10], [100, 2]]): one width for all, right-aligned.
-    assert_eq!(
-        Tensor::from([[1, 10], [100, 2]]).to_string(),
-        "Tensor([[  1,  10],\n        [100,   2]], shape=(2, 2), dtype=int32, device=cpu)"
-    );
-    // np.array([1.5, 2.25]): decimal points aligned, padded on the right.
-    assert_eq!(
-        Tensor::from([1.5f64, 2.25]).to_string(),
-        "Tensor([1.5 , 2.25], shape=(2,), dtype=float64, device=cpu)"
-    );
-    assert_eq!(
-        Tensor::from([-1i8, 2]).to_string(),
-        "Tensor([-1,  2], shape=(2,), dtype=int8, device=cpu)"
-    );
-    assert_eq!(
-        Tensor::scalar(2.0f32).to_string(),
-        "Tensor(2., shape=(), dtype=float32, device=cpu)"
-    );
-    assert_eq!(
-        Tensor::from([f16::from_f32(0.1), f16::from_f32(0.5)]).to_string(),
-        "Tensor([0.1, 0.5], shape=(2,), dtype=float16, device=cpu)"
-    );
-    assert_eq!(
-        Tensor::from([false, true]).to_string(),
-        "Tensor([False,  True], shape=(2,), dtype=bool, device=cpu)"
-    );
-    // A view prints its own elements: the transpose of [[1, 2], [3, 4]].
-    assert_eq!(
-        Tensor::from([[1u8, 2], [3, 4]]).t().unwrap().to_string(),
-        "Tensor([[1, 3],\n        [2, 4]], shape=(2, 2), dtype=uint8, device=cpu)"
-    );
+    for_each_device(|device| {
+        // np.array([[1, 10], [100, 2]]): one width for all, right-aligned.
+        assert_eq!(
+            here([[1, 10], [100, 2]]).to_string(),
+            format!(
+                "Tensor([[  1,  10],\n        [100,   2]], shape=(2, 2), dtype=int32, device={device})"
+            )
+        );
+        // np.array([1.5, 2.25]): decimal points aligned, padded on the right.
+        assert_eq!(
+            here([1.5f64, 2.25]).to_string(),
+            format!("Tensor([1.5 , 2.25], shape=(2,), dtype=float64, device={device})")
+        );
+        assert_eq!(
+            here([-1i8, 2]).to_string(),
+            format!("Tensor([-1,  2], shape=(2,), dtype=int8, device={device})")
+        );
+        assert_eq!(
+            here(2.0f32).to_string(),
+            format!("Tensor(2., shape=(), dtype=float32, device={device})")
+        );
+        assert_eq!(
+            here([f16::from_f32(0.1), f16::from_f32(0.5)]).to_string(),
+            format!("Tensor([0.1, 0.5], shape=(2,), dtype=float16, device={device})")
+        );
+        assert_eq!(
+            here([false, true]).to_string(),
+            format!("Tensor([False,  True], shape=(2,), dtype=bool, device={device})")
+        );
+        // A view prints its own elements: the transpose of [[1, 2], [3, 4]].
+        assert_eq!(
+            here([[1u8, 2], [3, 4]]).t().unwrap().to_string(),
+            format!(
+                "Tensor([[1, 3],\n        [2, 4]], shape=(2, 2), dtype=uint8, device={device})"
+            )
+        );
+    });
 }
 
 #[test]
 fn an_empty_tensor_prints_as_empty_brackets() {
-    // Any array without elements prints as `[]` in NumPy:
-    // repr(np.zeros((2, 0), dtype=np.int64)) is
-    // "array([], shape=(2, 0), dtype=int64)".
-    assert_eq!(
-        Tensor::zeros([0, 3], DType::I64).unwrap().to_string(),
-        "Tensor([], shape=(0, 3), dtype=int64, device=cpu)"
-    );
-    assert_eq!(
-        Tensor::zeros([2, 0], DType::I64).unwrap().to_string(),
-        "Tensor([], shape=(2, 0), dtype=int64, device=cpu)"
-    );
-    assert_eq!(
-        Tensor::zeros([3, 1, 0], DType::F32).unwrap().to_string(),
-        "Tensor([], shape=(3, 1, 0), dtype=float32, device=cpu)"
-    );
+    for_each_device(|device| {
+        // Any array without elements prints as `[]` in NumPy:
+        // repr(np.zeros((2, 0), dtype=np.int64)) is
+        // "array([], shape=(2, 0), dtype=int64)".
+        assert_eq!(
+            Tensor::zeros([0, 3], DType::I64).unwrap().to_string(),
+            format!("Tensor([], shape=(0, 3), dtype=int64, device={device})")
+        );
+        assert_eq!(
+            Tensor::zeros([2, 0], DType::I64).unwrap().to_string(),
+            format!("Tensor([], shape=(2, 0), dtype=int64, device={device})")
+        );
+        assert_eq!(
+            Tensor::zeros([3, 1, 0], DType::F32).unwrap().to_string(),
+            format!("Tensor([], shape=(3, 1, 0), dtype=float32, device={device})")
+        );
+    });
 }
 
 #[test]
 fn big_tensors_are_summarized_like_numpy() {
-    // np.arange(10000).reshape(100, 100), as NumPy prints it.
-    let t = Tensor::arange(0i32, 10_000, 1)
-        .unwrap()
-        .reshape([100, 100])
-        .unwrap();
-    let expected = "Tensor([[   0,    1,    2, ...,   97,   98,   99],\n        \
+    for_each_device(|device| {
+        // np.arange(10000).reshape(100, 100), as NumPy prints it.
+        let t = Tensor::arange(0i32, 10_000, 1)
+            .unwrap()
+            .reshape([100, 100])
+            .unwrap();
+        let expected = format!(
+            "Tensor([[   0,    1,    2, ...,   97,   98,   99],\n        \
                     [ 100,  101,  102, ...,  197,  198,  199],\n        \
                     [ 200,  201,  202, ...,  297,  298,  299],\n        \
                     ...,\n        \
                     [9700, 9701, 9702, ..., 9797, 9798, 9799],\n        \
                     [9800, 9801, 9802, ..., 9897, 9898, 9899],\n        \
                     [9900, 9901, 9902, ..., 9997, 9998, 9999]], \
-                    shape=(100, 100), dtype=int32, device=cpu)";
-    assert_eq!(t.to_string(), expected);
-    // NumPy's threshold: 1000 elements print whole, 1001 are summarized.
-    let whole = Tensor::arange(0i32, 1000, 1).unwrap().to_string();
-    assert!(!whole.contains("..."));
-    assert!(whole.contains(" 500,"));
-    let summarized = Tensor::arange(0i32, 1001, 1).unwrap().to_string();
-    assert!(
-        summarized.contains("[   0,    1,    2, ...,  998,  999, 1000]"),
-        "{summarized}"
-    );
-    // A huge broadcast prints in no time and little text.
-    let huge = Tensor::from([1u8])
-        .broadcast_to([1 << 20, 1 << 20])
-        .unwrap();
-    assert!(huge.to_string().len() < 400);
-    assert!(format!("{huge:?}").len() < 600);
+                    shape=(100, 100), dtype=int32, device={device})"
+        );
+        assert_eq!(t.to_string(), expected);
+        // NumPy's threshold: 1000 elements print whole, 1001 are summarized.
+        let whole = Tensor::arange(0i32, 1000, 1).unwrap().to_string();
+        assert!(!whole.contains("..."));
+        assert!(whole.contains(" 500,"));
+        let summarized = Tensor::arange(0i32, 1001, 1).unwrap().to_string();
+        assert!(
+            summarized.contains("[   0,    1,    2, ...,  998,  999, 1000]"),
+            "{summarized}"
+        );
+        // A huge broadcast prints in no time and little text.
+        let huge = here([1u8]).broadcast_to([1 << 20, 1 << 20]).unwrap();
+        assert!(huge.to_string().len() < 400);
+        // On every device the same summary as on the host: the elements
+        // printed, not an error from copying all 2^40 of them first.
+        let on_host = Tensor::from([1u8])
+            .broadcast_to([1 << 20, 1 << 20])
+            .unwrap()
+            .to_string();
+        assert!(
+            on_host.starts_with("Tensor([[1, 1, 1, ..., 1, 1, 1],"),
+            "{on_host}"
+        );
+        assert_eq!(
+            huge.to_string(),
+            on_host.replace("device=cpu", &format!("device={device}"))
+        );
+        assert!(format!("{huge:?}").len() < 600);
+    });
 }
 
 /// A tensor is a cheap handle that threads can share (DESIGN: `Send + Sync`,
