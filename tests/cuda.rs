@@ -1289,6 +1289,47 @@ fn a_graph_fed_on_the_gpu_runs_there() {
     }
 }
 
+/// Outside any device scope, what an op derives from a GPU tensor stays
+/// on that GPU: `zeros_like` (TensorFlow places it with its input), the
+/// scalar of `*_scalar`, and the scalar constants a graph records for
+/// `*_scalar` nodes when the graph is fed (or a traced function called)
+/// with GPU tensors. The device-generic suites run inside
+/// `for_each_device`'s scope, where these cannot be told apart.
+#[test]
+fn derived_tensors_stay_on_the_gpu_without_a_scope() {
+    let Some(g) = cuda_or_skip() else { return };
+    assert_eq!(Device::current(), Device::Cpu);
+    let x = gpu(&Tensor::from([1.5f32, -2.0]));
+    let z = x.zeros_like().unwrap();
+    assert_eq!(z.device(), g, "zeros_like of a GPU tensor");
+    assert_eq!(z.to_vec::<f32>().unwrap(), [0.0, 0.0]);
+    let y = x.add_scalar(1.0f32).unwrap();
+    assert_eq!(y.device(), g, "add_scalar of a GPU tensor");
+    assert_eq!(y.to_vec::<f32>().unwrap(), [2.5, -1.0]);
+    let graph = Graph::new();
+    let p = graph.placeholder(DType::F32, &[None]);
+    let q = p
+        .add_scalar(1.0f32)
+        .unwrap()
+        .mul(&p.zeros_like().unwrap().add(&p).unwrap())
+        .unwrap();
+    for optimize in [true, false] {
+        let out = Session::new(&graph)
+            .with_optimizations(optimize)
+            .run_tensors(&[&q], &[(&p, &x)])
+            .unwrap_or_else(|e| panic!("a graph fed on the GPU (optimize={optimize}): {e}"));
+        assert_eq!(out[0].device(), g);
+        // (x + 1) * (0 + x)
+        assert_eq!(out[0].to_vec::<f32>().unwrap(), [3.75, 2.0]);
+    }
+    let f = tensorbridge::graph::function(|a: &[Tensor]| Ok(vec![a[0].mul_scalar(2.0f32)?]));
+    let out = f
+        .call(std::slice::from_ref(&x))
+        .unwrap_or_else(|e| panic!("a traced function called with a GPU tensor: {e}"));
+    assert_eq!(out[0].device(), g);
+    assert_eq!(out[0].to_vec::<f32>().unwrap(), [3.0, -4.0]);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(32))]
 
