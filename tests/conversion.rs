@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use ndarray::{Array2, ArrayD, IxDyn, arr1, arr2};
 use tensorbridge::prelude::*;
 use tensorbridge::{Complex, bf16, f16, s};
-use tensorbridge_tests::{for_each_device, same};
+use tensorbridge_tests::{for_each_device, here, same};
 
 /// A C-order `ArrayD` of `data` with `dims`.
 fn array<T: Clone>(dims: &[usize], data: &[T]) -> ArrayD<T> {
@@ -319,242 +319,260 @@ fn cast_is<S: Element, D: Element>(from: &[S], to: &[D]) {
 
 #[test]
 fn every_dtype_pair_casts_zero_and_one_or_refuses() {
-    for from in DType::ALL {
-        for to in DType::ALL {
-            let refused = from.is_complex() && !to.is_complex() && to != DType::Bool;
-            for make in [Tensor::zeros, Tensor::ones] {
-                let t = make([2], from).unwrap();
-                match t.cast(to) {
-                    Ok(c) => {
-                        assert!(!refused, "{from} -> {to} must be refused");
-                        assert_eq!(c.dtype(), to);
-                        let want = make([2], to).unwrap().numpy().unwrap();
-                        assert_eq!(c.numpy().unwrap(), want, "{from} -> {to}");
-                    }
-                    Err(e) => {
-                        assert!(refused, "{from} -> {to}: {e}");
-                        assert!(matches!(e, Error::InvalidArgument { op: "cast", .. }));
+    for_each_device(|_device| {
+        for from in DType::ALL {
+            for to in DType::ALL {
+                let refused = from.is_complex() && !to.is_complex() && to != DType::Bool;
+                for make in [Tensor::zeros, Tensor::ones] {
+                    let t = make([2], from).unwrap();
+                    match t.cast(to) {
+                        Ok(c) => {
+                            assert!(!refused, "{from} -> {to} must be refused");
+                            assert_eq!(c.dtype(), to);
+                            let want = make([2], to).unwrap().numpy().unwrap();
+                            assert_eq!(c.numpy().unwrap(), want, "{from} -> {to}");
+                        }
+                        Err(e) => {
+                            assert!(refused, "{from} -> {to}: {e}");
+                            assert!(matches!(e, Error::InvalidArgument { op: "cast", .. }));
+                        }
                     }
                 }
             }
         }
-    }
+    });
 }
 
 #[test]
 fn float_to_int_truncates_saturates_and_maps_nan_to_zero() {
-    let x = [
-        -1.7f32,
-        2.5,
-        -0.0,
-        f32::NAN,
-        f32::INFINITY,
-        f32::NEG_INFINITY,
-        1e10,
-        -1e10,
-        255.9,
-        256.0,
-    ];
-    cast_is(
-        &x,
-        &[
-            -1i32,
-            2,
-            0,
-            0,
-            i32::MAX,
-            i32::MIN,
-            i32::MAX,
-            i32::MIN,
-            255,
-            256,
-        ],
-    );
-    cast_is(&x, &[0u8, 2, 0, 0, 255, 0, 255, 0, 255, 255]);
-    cast_is(&x, &[-1i8, 2, 0, 0, 127, -128, 127, -128, 127, 127]);
-    cast_is(&[2f64.powi(63), -9.3e18, 0.999], &[i64::MAX, i64::MIN, 0]);
-    cast_is(&[2f64.powi(64), -1.0], &[u64::MAX, 0]);
-    cast_is(&[f16::from_f32(-3.5), f16::MAX], &[-3i16, i16::MAX]);
-    cast_is(&[bf16::from_f32(-3.5), bf16::NAN], &[-3i64, 0]);
+    for_each_device(|_device| {
+        let x = [
+            -1.7f32,
+            2.5,
+            -0.0,
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            1e10,
+            -1e10,
+            255.9,
+            256.0,
+        ];
+        cast_is(
+            &x,
+            &[
+                -1i32,
+                2,
+                0,
+                0,
+                i32::MAX,
+                i32::MIN,
+                i32::MAX,
+                i32::MIN,
+                255,
+                256,
+            ],
+        );
+        cast_is(&x, &[0u8, 2, 0, 0, 255, 0, 255, 0, 255, 255]);
+        cast_is(&x, &[-1i8, 2, 0, 0, 127, -128, 127, -128, 127, 127]);
+        cast_is(&[2f64.powi(63), -9.3e18, 0.999], &[i64::MAX, i64::MIN, 0]);
+        cast_is(&[2f64.powi(64), -1.0], &[u64::MAX, 0]);
+        cast_is(&[f16::from_f32(-3.5), f16::MAX], &[-3i16, i16::MAX]);
+        cast_is(&[bf16::from_f32(-3.5), bf16::NAN], &[-3i64, 0]);
+    });
 }
 
 #[test]
 fn int_to_int_wraps_around() {
-    let x = [300i32, -1, 256, -129, i32::MAX];
-    cast_is(&x, &[44u8, 255, 0, 127, 255]);
-    cast_is(&x, &[44i8, -1, 0, 127, -1]);
-    cast_is(&[-1i64, 1 << 32], &[u32::MAX, 0]);
-    cast_is(&[u64::MAX, 1 << 63], &[-1i64, i64::MIN]);
-    cast_is(&[0x80u64, 0x17f], &[-128i8, 127]);
-    cast_is(&[i8::MIN, -1], &[65408u16, 65535]);
+    for_each_device(|_device| {
+        let x = [300i32, -1, 256, -129, i32::MAX];
+        cast_is(&x, &[44u8, 255, 0, 127, 255]);
+        cast_is(&x, &[44i8, -1, 0, 127, -1]);
+        cast_is(&[-1i64, 1 << 32], &[u32::MAX, 0]);
+        cast_is(&[u64::MAX, 1 << 63], &[-1i64, i64::MIN]);
+        cast_is(&[0x80u64, 0x17f], &[-128i8, 127]);
+        cast_is(&[i8::MIN, -1], &[65408u16, 65535]);
+    });
 }
 
 #[test]
 fn int_and_wide_float_casts_round_to_nearest_even() {
-    // 2^24 + 1 is the tie between 2^24 and 2^24 + 2: even wins.
-    cast_is(
-        &[16_777_217i32, 16_777_219],
-        &[16_777_216.0f32, 16_777_220.0],
-    );
-    cast_is(&[u64::MAX], &[18_446_744_073_709_551_616.0f32]);
-    cast_is(&[0.1f64, 1e300, -1e-50], &[0.1f32, f32::INFINITY, -0.0]);
-    cast_is(&[9_007_199_254_740_993i64], &[9_007_199_254_740_992.0f64]);
+    for_each_device(|_device| {
+        // 2^24 + 1 is the tie between 2^24 and 2^24 + 2: even wins.
+        cast_is(
+            &[16_777_217i32, 16_777_219],
+            &[16_777_216.0f32, 16_777_220.0],
+        );
+        cast_is(&[u64::MAX], &[18_446_744_073_709_551_616.0f32]);
+        cast_is(&[0.1f64, 1e300, -1e-50], &[0.1f32, f32::INFINITY, -0.0]);
+        cast_is(&[9_007_199_254_740_993i64], &[9_007_199_254_740_992.0f64]);
+    });
 }
 
 #[test]
 fn f16_and_bf16_round_ties_to_even_and_overflow_to_inf() {
-    let p = |e: i32| 2f32.powi(e);
-    // f16 keeps 10 fraction bits: 1 + 2^-11 is a tie (-> 1), 1 + 3 * 2^-11
-    // one too (-> 1 + 2^-9); 65520 is the tie between 65504 and 65536.
-    cast_is(
-        &[
-            1.0 + p(-11),
-            1.0 + 3.0 * p(-11),
-            65519.0,
-            65520.0,
-            -65520.0,
-            p(-25),
-            3.0 * p(-26),
-            -1e-30,
-        ],
-        &[
-            f16::ONE,
-            f16::from_f32(1.0 + p(-9)),
-            f16::MAX,
-            f16::INFINITY,
-            f16::NEG_INFINITY,
-            f16::ZERO,
-            f16::from_f32(p(-24)),
-            f16::NEG_ZERO,
-        ],
-    );
-    // bf16 keeps 7: 1 + 2^-8 -> 1, 1 + 3 * 2^-8 -> 1 + 2^-6, f32::MAX -> inf.
-    cast_is(
-        &[1.0 + p(-8), 1.0 + 3.0 * p(-8), f32::MAX, f32::NAN, -0.0],
-        &[
-            bf16::ONE,
-            bf16::from_f32(1.0 + p(-6)),
-            bf16::INFINITY,
-            bf16::NAN,
-            bf16::NEG_ZERO,
-        ],
-    );
-    // Rounded once from the exact value: 1 + 2^-11 + 2^-40 lies above the
-    // tie, though rounding it to f32 first would land on the tie itself.
-    cast_is(
-        &[1.0 + 2f64.powi(-11) + 2f64.powi(-40)],
-        &[f16::from_f32(1.0 + p(-10))],
-    );
-    // Integers: 2049 is a tie (-> 2048), 2051 too (-> 2052).
-    cast_is(
-        &[2049i32, 2051, 65504, 70000],
-        &[
-            f16::from_f32(2048.0),
-            f16::from_f32(2052.0),
-            f16::MAX,
-            f16::INFINITY,
-        ],
-    );
-    // 2^60 + 2^52 + 1 is just above a bf16 tie: up, to 2^60 + 2^53.
-    cast_is(
-        &[(1i64 << 60) + (1 << 52) + 1],
-        &[bf16::from_f64(2f64.powi(60) + 2f64.powi(53))],
-    );
-    // f16 <-> bf16: 65504 is not a bf16 value (65536 is the nearest).
-    cast_is(&[f16::MAX], &[bf16::from_f32(65536.0)]);
+    for_each_device(|_device| {
+        let p = |e: i32| 2f32.powi(e);
+        // f16 keeps 10 fraction bits: 1 + 2^-11 is a tie (-> 1), 1 + 3 * 2^-11
+        // one too (-> 1 + 2^-9); 65520 is the tie between 65504 and 65536.
+        cast_is(
+            &[
+                1.0 + p(-11),
+                1.0 + 3.0 * p(-11),
+                65519.0,
+                65520.0,
+                -65520.0,
+                p(-25),
+                3.0 * p(-26),
+                -1e-30,
+            ],
+            &[
+                f16::ONE,
+                f16::from_f32(1.0 + p(-9)),
+                f16::MAX,
+                f16::INFINITY,
+                f16::NEG_INFINITY,
+                f16::ZERO,
+                f16::from_f32(p(-24)),
+                f16::NEG_ZERO,
+            ],
+        );
+        // bf16 keeps 7: 1 + 2^-8 -> 1, 1 + 3 * 2^-8 -> 1 + 2^-6, f32::MAX -> inf.
+        cast_is(
+            &[1.0 + p(-8), 1.0 + 3.0 * p(-8), f32::MAX, f32::NAN, -0.0],
+            &[
+                bf16::ONE,
+                bf16::from_f32(1.0 + p(-6)),
+                bf16::INFINITY,
+                bf16::NAN,
+                bf16::NEG_ZERO,
+            ],
+        );
+        // Rounded once from the exact value: 1 + 2^-11 + 2^-40 lies above the
+        // tie, though rounding it to f32 first would land on the tie itself.
+        cast_is(
+            &[1.0 + 2f64.powi(-11) + 2f64.powi(-40)],
+            &[f16::from_f32(1.0 + p(-10))],
+        );
+        // Integers: 2049 is a tie (-> 2048), 2051 too (-> 2052).
+        cast_is(
+            &[2049i32, 2051, 65504, 70000],
+            &[
+                f16::from_f32(2048.0),
+                f16::from_f32(2052.0),
+                f16::MAX,
+                f16::INFINITY,
+            ],
+        );
+        // 2^60 + 2^52 + 1 is just above a bf16 tie: up, to 2^60 + 2^53.
+        cast_is(
+            &[(1i64 << 60) + (1 << 52) + 1],
+            &[bf16::from_f64(2f64.powi(60) + 2f64.powi(53))],
+        );
+        // f16 <-> bf16: 65504 is not a bf16 value (65536 is the nearest).
+        cast_is(&[f16::MAX], &[bf16::from_f32(65536.0)]);
+    });
 }
 
 #[test]
 fn bool_casts_are_nonzero_and_zero_one() {
-    cast_is(&[0i32, 1, -1, 256], &[false, true, true, true]);
-    cast_is(&[0.0f32, -0.0, f32::NAN, 0.5], &[false, false, true, true]);
-    cast_is(
-        &[f16::NEG_ZERO, f16::MIN_POSITIVE_SUBNORMAL],
-        &[false, true],
-    );
-    cast_is(
-        &[c64(0.0, 0.0), c64(0.0, 1.0), c64(-0.0, -0.0)],
-        &[false, true, false],
-    );
-    let b = [true, false];
-    cast_is(&b, &[1u8, 0]);
-    cast_is(&b, &[1i64, 0]);
-    cast_is(&b, &[1.0f32, 0.0]);
-    cast_is(&b, &[bf16::ONE, bf16::ZERO]);
-    cast_is(&b, &[c64(1.0, 0.0), c64(0.0, 0.0)]);
+    for_each_device(|_device| {
+        cast_is(&[0i32, 1, -1, 256], &[false, true, true, true]);
+        cast_is(&[0.0f32, -0.0, f32::NAN, 0.5], &[false, false, true, true]);
+        cast_is(
+            &[f16::NEG_ZERO, f16::MIN_POSITIVE_SUBNORMAL],
+            &[false, true],
+        );
+        cast_is(
+            &[c64(0.0, 0.0), c64(0.0, 1.0), c64(-0.0, -0.0)],
+            &[false, true, false],
+        );
+        let b = [true, false];
+        cast_is(&b, &[1u8, 0]);
+        cast_is(&b, &[1i64, 0]);
+        cast_is(&b, &[1.0f32, 0.0]);
+        cast_is(&b, &[bf16::ONE, bf16::ZERO]);
+        cast_is(&b, &[c64(1.0, 0.0), c64(0.0, 0.0)]);
+    });
 }
 
 #[test]
 fn complex_casts_keep_or_add_the_imaginary_part() {
-    cast_is(&[3i32, -4], &[c64(3.0, 0.0), c64(-4.0, 0.0)]);
-    cast_is(&[0.1f64, f64::NAN], &[c64(0.1, 0.0), c64(f32::NAN, 0.0)]);
-    cast_is(&[f16::from_f32(0.5)], &[c128(0.5, 0.0)]);
-    cast_is(&[c128(0.1, -0.2)], &[c64(0.1, -0.2)]);
-    cast_is(
-        &[c64(1.5, -2.25), c64(0.1, 0.0)],
-        &[c128(1.5, -2.25), c128(f64::from(0.1f32), 0.0)],
-    );
-    // Complex to real is refused (see bad_input.rs); the parts are explicit.
-    let z = Tensor::from([c128(1.0, 2.0), c128(3.0, -4.0)]);
-    assert_eq!(z.real().unwrap().to_vec::<f64>().unwrap(), [1.0, 3.0]);
-    assert_eq!(z.imag().unwrap().to_vec::<f64>().unwrap(), [2.0, -4.0]);
-    let z = Tensor::from([c64(1.0, 2.0)]).broadcast_to([2, 1]).unwrap();
-    assert_eq!(
-        z.imag().unwrap().to_array::<f32>().unwrap(),
-        array(&[2, 1], &[2.0, 2.0])
-    );
-    let r = Tensor::from([1.5f32, -2.0]);
-    assert!(r.real().unwrap().shares_buffer_with(&r));
-    assert_eq!(r.imag().unwrap().to_vec::<f32>().unwrap(), [0.0, 0.0]);
+    for_each_device(|_device| {
+        cast_is(&[3i32, -4], &[c64(3.0, 0.0), c64(-4.0, 0.0)]);
+        cast_is(&[0.1f64, f64::NAN], &[c64(0.1, 0.0), c64(f32::NAN, 0.0)]);
+        cast_is(&[f16::from_f32(0.5)], &[c128(0.5, 0.0)]);
+        cast_is(&[c128(0.1, -0.2)], &[c64(0.1, -0.2)]);
+        cast_is(
+            &[c64(1.5, -2.25), c64(0.1, 0.0)],
+            &[c128(1.5, -2.25), c128(f64::from(0.1f32), 0.0)],
+        );
+        // Complex to real is refused (see bad_input.rs); the parts are explicit.
+        let z = here([c128(1.0, 2.0), c128(3.0, -4.0)]);
+        assert_eq!(z.real().unwrap().to_vec::<f64>().unwrap(), [1.0, 3.0]);
+        assert_eq!(z.imag().unwrap().to_vec::<f64>().unwrap(), [2.0, -4.0]);
+        let z = here([c64(1.0, 2.0)]).broadcast_to([2, 1]).unwrap();
+        assert_eq!(
+            z.imag().unwrap().to_array::<f32>().unwrap(),
+            array(&[2, 1], &[2.0, 2.0])
+        );
+        let r = here([1.5f32, -2.0]);
+        assert!(r.real().unwrap().shares_buffer_with(&r));
+        assert_eq!(r.imag().unwrap().to_vec::<f32>().unwrap(), [0.0, 0.0]);
+    });
 }
 
 #[test]
 fn casts_read_views_in_order_and_keep_the_dtype_when_asked_twice() {
-    let t = Tensor::from([[1i32, 2, 3], [4, 5, 6]]);
-    let c = t.t().unwrap().cast(DType::F64).unwrap();
-    assert_eq!(c.dims(), [3, 2]);
-    assert_eq!(c.to_vec::<f64>().unwrap(), [1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
-    assert!(t.cast(DType::I32).unwrap().shares_buffer_with(&t));
+    for_each_device(|_device| {
+        let t = here([[1i32, 2, 3], [4, 5, 6]]);
+        let c = t.t().unwrap().cast(DType::F64).unwrap();
+        assert_eq!(c.dims(), [3, 2]);
+        assert_eq!(c.to_vec::<f64>().unwrap(), [1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+        assert!(t.cast(DType::I32).unwrap().shares_buffer_with(&t));
+    });
 }
 
 #[test]
 fn to_numpy_converts_nested_structures_in_one_call() {
-    let a = Tensor::from([1i32, 2]);
-    let b = Tensor::from([[0.5f32]]);
-    let nested = (vec![Some(a.clone()), None], [b.clone(), a.clone()], &a);
-    let (list, pair, reference) = nested.numpy().unwrap();
-    assert_eq!(list.len(), 2);
-    assert_eq!(
-        list[0].as_ref().unwrap().view_typed::<i32>().unwrap(),
-        arr1(&[1, 2]).into_dyn()
-    );
-    assert!(list[1].is_none());
-    assert_eq!(pair[0].dtype(), DType::F32);
-    assert_eq!(pair[0].shape(), [1, 1]);
-    assert_eq!(pair[1].dtype(), DType::I32);
-    assert_eq!(reference, a.numpy().unwrap());
+    for_each_device(|_device| {
+        let a = here([1i32, 2]);
+        let b = here([[0.5f32]]);
+        let nested = (vec![Some(a.clone()), None], [b.clone(), a.clone()], &a);
+        let (list, pair, reference) = nested.numpy().unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(
+            list[0].as_ref().unwrap().view_typed::<i32>().unwrap(),
+            arr1(&[1, 2]).into_dyn()
+        );
+        assert!(list[1].is_none());
+        assert_eq!(pair[0].dtype(), DType::F32);
+        assert_eq!(pair[0].shape(), [1, 1]);
+        assert_eq!(pair[1].dtype(), DType::I32);
+        assert_eq!(reference, a.numpy().unwrap());
 
-    let mut by_name: HashMap<&str, Tensor> = HashMap::new();
-    by_name.insert("logits", a.clone());
-    by_name.insert("boxes", b.clone());
-    let arrays = by_name.numpy().unwrap();
-    assert_eq!(arrays.len(), 2);
-    assert_eq!(arrays["logits"].dtype(), DType::I32);
-    assert_eq!(arrays["boxes"].view_typed::<f32>().unwrap()[[0, 0]], 0.5);
+        let mut by_name: HashMap<&str, Tensor> = HashMap::new();
+        by_name.insert("logits", a.clone());
+        by_name.insert("boxes", b.clone());
+        let arrays = by_name.numpy().unwrap();
+        assert_eq!(arrays.len(), 2);
+        assert_eq!(arrays["logits"].dtype(), DType::I32);
+        assert_eq!(arrays["boxes"].view_typed::<f32>().unwrap()[[0, 0]], 0.5);
 
-    let mut ordered: BTreeMap<String, Vec<Tensor>> = BTreeMap::new();
-    ordered.insert("x".into(), vec![a.clone(), b.clone()]);
-    ordered.insert("y".into(), Vec::new());
-    let arrays = ordered.numpy().unwrap();
-    assert_eq!(arrays.keys().collect::<Vec<_>>(), ["x", "y"]);
-    assert_eq!(arrays["x"][1].dtype(), DType::F32);
-    assert!(arrays["y"].is_empty());
+        let mut ordered: BTreeMap<String, Vec<Tensor>> = BTreeMap::new();
+        ordered.insert("x".into(), vec![a.clone(), b.clone()]);
+        ordered.insert("y".into(), Vec::new());
+        let arrays = ordered.numpy().unwrap();
+        assert_eq!(arrays.keys().collect::<Vec<_>>(), ["x", "y"]);
+        assert_eq!(arrays["x"][1].dtype(), DType::F32);
+        assert!(arrays["y"].is_empty());
 
-    let slice: &[Tensor] = &[a.clone(), a.clone()];
-    assert_eq!(slice.numpy().unwrap().len(), 2);
-    // Views convert to their own elements, not the buffer's.
-    let (rev,) = (a.slice(s![..;-1]).unwrap(),).numpy().unwrap();
-    assert_eq!(rev.view_typed::<i32>().unwrap(), arr1(&[2, 1]).into_dyn());
+        let slice: &[Tensor] = &[a.clone(), a.clone()];
+        assert_eq!(slice.numpy().unwrap().len(), 2);
+        // Views convert to their own elements, not the buffer's.
+        let (rev,) = (a.slice(s![..;-1]).unwrap(),).numpy().unwrap();
+        assert_eq!(rev.view_typed::<i32>().unwrap(), arr1(&[2, 1]).into_dyn());
+    });
 }
 
 #[test]
@@ -573,116 +591,139 @@ fn tf_constant_numpy() {
 
 #[test]
 fn a_tuple_of_outputs_converts_in_one_call() {
-    // (tf.constant([10, 20, 30]), tf.constant([[0.1, 0.2], [0.3, 0.4]])):
-    // Rust's literal types give int32 and float64.
-    let outputs = (
-        Tensor::from([10, 20, 30]),
-        Tensor::from([[0.1, 0.2], [0.3, 0.4]]),
-    );
-    let (classes, boxes) = outputs.numpy().unwrap();
-    assert_eq!(
-        (classes.dtype(), classes.shape()),
-        (DType::I32, &[3usize][..])
-    );
-    assert_eq!(
-        classes.into_typed::<i32>().unwrap(),
-        arr1(&[10, 20, 30]).into_dyn()
-    );
-    assert_eq!(
-        (boxes.dtype(), boxes.shape()),
-        (DType::F64, &[2usize, 2][..])
-    );
-    assert_eq!(
-        boxes.into_typed::<f64>().unwrap(),
-        arr2(&[[0.1, 0.2], [0.3, 0.4]]).into_dyn()
-    );
+    for_each_device(|_device| {
+        // (tf.constant([10, 20, 30]), tf.constant([[0.1, 0.2], [0.3, 0.4]])):
+        // Rust's literal types give int32 and float64.
+        let outputs = (here([10, 20, 30]), here([[0.1, 0.2], [0.3, 0.4]]));
+        let (classes, boxes) = outputs.numpy().unwrap();
+        assert_eq!(
+            (classes.dtype(), classes.shape()),
+            (DType::I32, &[3usize][..])
+        );
+        assert_eq!(
+            classes.into_typed::<i32>().unwrap(),
+            arr1(&[10, 20, 30]).into_dyn()
+        );
+        assert_eq!(
+            (boxes.dtype(), boxes.shape()),
+            (DType::F64, &[2usize, 2][..])
+        );
+        assert_eq!(
+            boxes.into_typed::<f64>().unwrap(),
+            arr2(&[[0.1, 0.2], [0.3, 0.4]]).into_dyn()
+        );
+    });
 }
 
 #[test]
 fn display_is_numpy_like() {
-    // np.array([[1, 10], [100, 2]]): one width for all, right-aligned.
-    assert_eq!(
-        Tensor::from([[1, 10], [100, 2]]).to_string(),
-        "Tensor([[  1,  10],\n        [100,   2]], shape=(2, 2), dtype=int32, device=cpu)"
-    );
-    // np.array([1.5, 2.25]): decimal points aligned, padded on the right.
-    assert_eq!(
-        Tensor::from([1.5f64, 2.25]).to_string(),
-        "Tensor([1.5 , 2.25], shape=(2,), dtype=float64, device=cpu)"
-    );
-    assert_eq!(
-        Tensor::from([-1i8, 2]).to_string(),
-        "Tensor([-1,  2], shape=(2,), dtype=int8, device=cpu)"
-    );
-    assert_eq!(
-        Tensor::scalar(2.0f32).to_string(),
-        "Tensor(2., shape=(), dtype=float32, device=cpu)"
-    );
-    assert_eq!(
-        Tensor::from([f16::from_f32(0.1), f16::from_f32(0.5)]).to_string(),
-        "Tensor([0.1, 0.5], shape=(2,), dtype=float16, device=cpu)"
-    );
-    assert_eq!(
-        Tensor::from([false, true]).to_string(),
-        "Tensor([False,  True], shape=(2,), dtype=bool, device=cpu)"
-    );
-    // A view prints its own elements: the transpose of [[1, 2], [3, 4]].
-    assert_eq!(
-        Tensor::from([[1u8, 2], [3, 4]]).t().unwrap().to_string(),
-        "Tensor([[1, 3],\n        [2, 4]], shape=(2, 2), dtype=uint8, device=cpu)"
-    );
+    for_each_device(|device| {
+        // np.array([[1, 10], [100, 2]]): one width for all, right-aligned.
+        assert_eq!(
+            here([[1, 10], [100, 2]]).to_string(),
+            format!(
+                "Tensor([[  1,  10],\n        [100,   2]], shape=(2, 2), dtype=int32, device={device})"
+            )
+        );
+        // np.array([1.5, 2.25]): decimal points aligned, padded on the right.
+        assert_eq!(
+            here([1.5f64, 2.25]).to_string(),
+            format!("Tensor([1.5 , 2.25], shape=(2,), dtype=float64, device={device})")
+        );
+        assert_eq!(
+            here([-1i8, 2]).to_string(),
+            format!("Tensor([-1,  2], shape=(2,), dtype=int8, device={device})")
+        );
+        assert_eq!(
+            here(2.0f32).to_string(),
+            format!("Tensor(2., shape=(), dtype=float32, device={device})")
+        );
+        assert_eq!(
+            here([f16::from_f32(0.1), f16::from_f32(0.5)]).to_string(),
+            format!("Tensor([0.1, 0.5], shape=(2,), dtype=float16, device={device})")
+        );
+        assert_eq!(
+            here([false, true]).to_string(),
+            format!("Tensor([False,  True], shape=(2,), dtype=bool, device={device})")
+        );
+        // A view prints its own elements: the transpose of [[1, 2], [3, 4]].
+        assert_eq!(
+            here([[1u8, 2], [3, 4]]).t().unwrap().to_string(),
+            format!(
+                "Tensor([[1, 3],\n        [2, 4]], shape=(2, 2), dtype=uint8, device={device})"
+            )
+        );
+    });
 }
 
 #[test]
 fn an_empty_tensor_prints_as_empty_brackets() {
-    // Any array without elements prints as `[]` in NumPy:
-    // repr(np.zeros((2, 0), dtype=np.int64)) is
-    // "array([], shape=(2, 0), dtype=int64)".
-    assert_eq!(
-        Tensor::zeros([0, 3], DType::I64).unwrap().to_string(),
-        "Tensor([], shape=(0, 3), dtype=int64, device=cpu)"
-    );
-    assert_eq!(
-        Tensor::zeros([2, 0], DType::I64).unwrap().to_string(),
-        "Tensor([], shape=(2, 0), dtype=int64, device=cpu)"
-    );
-    assert_eq!(
-        Tensor::zeros([3, 1, 0], DType::F32).unwrap().to_string(),
-        "Tensor([], shape=(3, 1, 0), dtype=float32, device=cpu)"
-    );
+    for_each_device(|device| {
+        // Any array without elements prints as `[]` in NumPy:
+        // repr(np.zeros((2, 0), dtype=np.int64)) is
+        // "array([], shape=(2, 0), dtype=int64)".
+        assert_eq!(
+            Tensor::zeros([0, 3], DType::I64).unwrap().to_string(),
+            format!("Tensor([], shape=(0, 3), dtype=int64, device={device})")
+        );
+        assert_eq!(
+            Tensor::zeros([2, 0], DType::I64).unwrap().to_string(),
+            format!("Tensor([], shape=(2, 0), dtype=int64, device={device})")
+        );
+        assert_eq!(
+            Tensor::zeros([3, 1, 0], DType::F32).unwrap().to_string(),
+            format!("Tensor([], shape=(3, 1, 0), dtype=float32, device={device})")
+        );
+    });
 }
 
 #[test]
 fn big_tensors_are_summarized_like_numpy() {
-    // np.arange(10000).reshape(100, 100), as NumPy prints it.
-    let t = Tensor::arange(0i32, 10_000, 1)
-        .unwrap()
-        .reshape([100, 100])
-        .unwrap();
-    let expected = "Tensor([[   0,    1,    2, ...,   97,   98,   99],\n        \
+    for_each_device(|device| {
+        // np.arange(10000).reshape(100, 100), as NumPy prints it.
+        let t = Tensor::arange(0i32, 10_000, 1)
+            .unwrap()
+            .reshape([100, 100])
+            .unwrap();
+        let expected = format!(
+            "Tensor([[   0,    1,    2, ...,   97,   98,   99],\n        \
                     [ 100,  101,  102, ...,  197,  198,  199],\n        \
                     [ 200,  201,  202, ...,  297,  298,  299],\n        \
                     ...,\n        \
                     [9700, 9701, 9702, ..., 9797, 9798, 9799],\n        \
                     [9800, 9801, 9802, ..., 9897, 9898, 9899],\n        \
                     [9900, 9901, 9902, ..., 9997, 9998, 9999]], \
-                    shape=(100, 100), dtype=int32, device=cpu)";
-    assert_eq!(t.to_string(), expected);
-    // NumPy's threshold: 1000 elements print whole, 1001 are summarized.
-    let whole = Tensor::arange(0i32, 1000, 1).unwrap().to_string();
-    assert!(!whole.contains("..."));
-    assert!(whole.contains(" 500,"));
-    let summarized = Tensor::arange(0i32, 1001, 1).unwrap().to_string();
-    assert!(
-        summarized.contains("[   0,    1,    2, ...,  998,  999, 1000]"),
-        "{summarized}"
-    );
-    // A huge broadcast prints in no time and little text.
-    let huge = Tensor::from([1u8])
-        .broadcast_to([1 << 20, 1 << 20])
-        .unwrap();
-    assert!(huge.to_string().len() < 400);
-    assert!(format!("{huge:?}").len() < 600);
+                    shape=(100, 100), dtype=int32, device={device})"
+        );
+        assert_eq!(t.to_string(), expected);
+        // NumPy's threshold: 1000 elements print whole, 1001 are summarized.
+        let whole = Tensor::arange(0i32, 1000, 1).unwrap().to_string();
+        assert!(!whole.contains("..."));
+        assert!(whole.contains(" 500,"));
+        let summarized = Tensor::arange(0i32, 1001, 1).unwrap().to_string();
+        assert!(
+            summarized.contains("[   0,    1,    2, ...,  998,  999, 1000]"),
+            "{summarized}"
+        );
+        // A huge broadcast prints in no time and little text.
+        let huge = here([1u8]).broadcast_to([1 << 20, 1 << 20]).unwrap();
+        assert!(huge.to_string().len() < 400);
+        // On every device the same summary as on the host: the elements
+        // printed, not an error from copying all 2^40 of them first.
+        let on_host = Tensor::from([1u8])
+            .broadcast_to([1 << 20, 1 << 20])
+            .unwrap()
+            .to_string();
+        assert!(
+            on_host.starts_with("Tensor([[1, 1, 1, ..., 1, 1, 1],"),
+            "{on_host}"
+        );
+        assert_eq!(
+            huge.to_string(),
+            on_host.replace("device=cpu", &format!("device={device}"))
+        );
+        assert!(format!("{huge:?}").len() < 600);
+    });
 }
 
 /// A tensor is a cheap handle that threads can share (DESIGN: `Send + Sync`,

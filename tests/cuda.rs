@@ -15,7 +15,10 @@
 //!   `expf`/`logf`/`sinf`/... are within 2 ulps of the exact value, Rust's
 //!   within 1, so the two may differ by [`TRANSCENDENTAL_ULPS`]) and within
 //!   a relative bound for float reductions and matmul (the summation order
-//!   differs). Without a GPU they print `SKIPPED` (or fail under
+//!   differs): sums and means (real, and complex part by part) within a
+//!   fraction of the sum of magnitudes ([`sum_rel`]), float and complex
+//!   products on factors near 1 within the first-order bound of
+//!   [`assert_close_prod`]; running sums and products bit for bit. Without a GPU they print `SKIPPED` (or fail under
 //!   `TENSORBRIDGE_EXPECT_CUDA=1`).
 //!
 //! Run on a GPU machine with
@@ -26,11 +29,7 @@ use ndarray::arr2;
 use proptest::prelude::*;
 use tensorbridge::prelude::*;
 use tensorbridge::{PendingArray, ScatterMode, image, random, s};
-use tensorbridge_tests::{cuda_or_skip, expect_cuda, same};
-
-/// The most two float results of a transcendental function may differ
-/// between the GPU and the CPU, in units in the last place of the dtype.
-const TRANSCENDENTAL_ULPS: u64 = 4;
+use tensorbridge_tests::{TRANSCENDENTAL_ULPS, as_c128, cuda_or_skip, expect_cuda, same, ulps};
 
 /// `t` on GPU 0.
 fn gpu(t: &Tensor) -> Tensor {
@@ -55,26 +54,6 @@ fn assert_same(what: &str, host: &Tensor, dev: &Tensor) {
         let (h, d) = (host.to_vec::<T>().unwrap(), dev.to_vec::<T>().unwrap());
         assert!(same(&h, &d), "{what}: CPU {h:?}\n GPU {d:?}");
     });
-}
-
-/// The distance in ulps between two floats of the same width (as f64
-/// bits, after widening f16/bf16/f32 exactly).
-fn ulps(a: f64, b: f64, bits_of_precision: u32) -> u64 {
-    if a == b || (a.is_nan() && b.is_nan()) {
-        return 0;
-    }
-    if !a.is_finite() || !b.is_finite() {
-        return u64::MAX;
-    }
-    // One ulp of the larger magnitude, at the dtype's precision.
-    let m = a.abs().max(b.abs());
-    let exp = if m == 0.0 {
-        -1074
-    } else {
-        m.log2().floor() as i32
-    };
-    let ulp = 2f64.powi(exp - (bits_of_precision as i32 - 1));
-    ((a - b).abs() / ulp).ceil() as u64
 }
 
 /// Asserts that float results agree within `max_ulps` ulps elementwise.
@@ -123,6 +102,103 @@ fn assert_close_rel(what: &str, host: &Tensor, dev: &Tensor, scale: f64, rel: f6
             "{what}[{i}]: CPU {x} GPU {y}"
         );
     }
+}
+
+/// The relative bound of [`assert_close_rel`] for a sum of `dtype`
+/// computed in another order (f16/bf16 accumulate in f32 on both devices
+/// and round once; the bound covers that rounding).
+fn sum_rel(dtype: DType) -> f64 {
+    match dtype {
+        DType::F16 => 1e-2,
+        DType::BF16 => 2e-2,
+        DType::F32 | DType::C64 => 1e-5,
+        _ => 1e-12,
+    }
+}
+
+/// Asserts that complex results agree part by part within `rel` of
+/// `scale`, the sum of the magnitudes of the parts that were added (the
+/// bound of a complex sum computed in another order: real and imaginary
+/// parts are two independent real sums).
+#[track_caller]
+fn assert_close_rel_complex(what: &str, host: &Tensor, dev: &Tensor, scale: f64, rel: f64) {
+    assert_eq!(
+        dev.device(),
+        Device::Cuda(0),
+        "{what}: result not on the GPU"
+    );
+    assert_eq!(host.dims(), dev.dims(), "{what}: dims");
+    assert_eq!(host.dtype(), dev.dtype(), "{what}: dtype");
+    let (h, d) = (as_c128(host), as_c128(dev));
+    let close =
+        |x: f64, y: f64| (x - y).abs() <= rel * scale.max(1.0) || (x.is_nan() && y.is_nan());
+    for (i, (x, y)) in h.iter().zip(&d).enumerate() {
+        assert!(
+            close(x.re, y.re) && close(x.im, y.im),
+            "{what}[{i}]: CPU {x} GPU {y}"
+        );
+    }
+}
+
+/// Asserts that float or complex products of `n` factors agree. Each of
+/// the two is within `(n - 1)·c·ε/2` of the exact product `p` relative to
+/// `|p|` (first order; `ε` the machine epsilon of the accumulator, f32 for
+/// f16/bf16/f32/c64 and f64 for f64/c128; `c` = 1 for a real product and
+/// `√5` for a complex one, Higham's normwise bound of one complex
+/// multiplication), then rounds once to the dtype (half an ulp, `ε_dtype/2`):
+/// so they differ by at most `(n - 1)·c·ε + ε_dtype` of `|p|`. The check
+/// allows twice that, for the higher-order terms, normwise for complex.
+#[track_caller]
+fn assert_close_prod(what: &str, host: &Tensor, dev: &Tensor, n: usize) {
+    assert_eq!(
+        dev.device(),
+        Device::Cuda(0),
+        "{what}: result not on the GPU"
+    );
+    assert_eq!(host.dims(), dev.dims(), "{what}: dims");
+    assert_eq!(host.dtype(), dev.dtype(), "{what}: dtype");
+    let dtype = host.dtype();
+    let (eps_acc, eps_dtype) = match dtype {
+        DType::F16 => (f64::from(f32::EPSILON), 2f64.powi(-10)),
+        DType::BF16 => (f64::from(f32::EPSILON), 2f64.powi(-7)),
+        DType::F32 | DType::C64 => (f64::from(f32::EPSILON), f64::from(f32::EPSILON)),
+        DType::F64 | DType::C128 => (f64::EPSILON, f64::EPSILON),
+        other => panic!("{what}: {other} is not a float or complex dtype"),
+    };
+    let c = if dtype.is_complex() { 5f64.sqrt() } else { 1.0 };
+    let rel = 2.0 * (n.saturating_sub(1) as f64 * c * eps_acc + eps_dtype);
+    let (h, d) = (as_c128(host), as_c128(dev));
+    for (i, (x, y)) in h.iter().zip(&d).enumerate() {
+        let bound = rel * x.norm().max(y.norm());
+        assert!(
+            (x - y).norm() <= bound,
+            "{what}[{i}]: CPU {x} GPU {y} (|difference| {} > {bound})",
+            (x - y).norm()
+        );
+    }
+}
+
+/// A deterministic tensor of `dims` of `dtype` whose elements lie near 1
+/// (real parts in [0.9, 1.1], imaginary parts in [-0.1, 0.1]): products of
+/// hundreds of them neither overflow nor underflow in any order, so GPU and
+/// CPU products are comparable (float and complex dtypes only).
+fn near_one(dims: &[usize], dtype: DType, seed: u64) -> Tensor {
+    let re = random::uniform(dims, 0.9, 1.1, DType::F64, Some(seed)).unwrap();
+    if !dtype.is_complex() {
+        return re.cast(dtype).unwrap();
+    }
+    let im = random::uniform(dims, -0.1, 0.1, DType::F64, Some(seed + 1))
+        .unwrap()
+        .cast(DType::C128)
+        .unwrap()
+        .mul(&Tensor::scalar(num_complex::Complex::new(0.0, 1.0)))
+        .unwrap();
+    re.cast(DType::C128)
+        .unwrap()
+        .add(&im)
+        .unwrap()
+        .cast(dtype)
+        .unwrap()
 }
 
 /// A deterministic tensor of `dims` with values of every sign and size for
@@ -674,7 +750,23 @@ fn reductions_and_scans_match_the_cpu() {
                             (Ok(h), Ok(g)) => {
                                 let float = h.dtype().is_float() || h.dtype().is_complex();
                                 let order_matters = matches!(name, "sum" | "mean" | "prod");
-                                if float && order_matters && !h.dtype().is_complex() {
+                                if !float || !order_matters {
+                                    assert_same(&tag, &h, &g);
+                                } else if name == "prod" {
+                                    // Products of these values overflow in
+                                    // some orders: compared below on
+                                    // factors near 1.
+                                } else if h.dtype().is_complex() {
+                                    let scale: f64 =
+                                        as_c128(&v).iter().map(|z| z.re.abs() + z.im.abs()).sum();
+                                    assert_close_rel_complex(
+                                        &tag,
+                                        &h,
+                                        &g,
+                                        scale,
+                                        sum_rel(h.dtype()),
+                                    );
+                                } else {
                                     let scale = v
                                         .abs()
                                         .unwrap()
@@ -684,17 +776,7 @@ fn reductions_and_scans_match_the_cpu() {
                                         .unwrap()
                                         .to_scalar::<f64>()
                                         .unwrap();
-                                    let rel = match h.dtype() {
-                                        DType::F16 => 1e-2,
-                                        DType::BF16 => 2e-2,
-                                        DType::F32 => 1e-5,
-                                        _ => 1e-12,
-                                    };
-                                    if name != "prod" {
-                                        assert_close_rel(&tag, &h, &g, scale, rel);
-                                    }
-                                } else if !float || !order_matters {
-                                    assert_same(&tag, &h, &g);
+                                    assert_close_rel(&tag, &h, &g, scale, sum_rel(h.dtype()));
                                 }
                             }
                             (Err(h), Err(g)) => assert_eq!(
@@ -721,7 +803,10 @@ fn reductions_and_scans_match_the_cpu() {
                     );
                 }
             }
-            if dtype.is_int() {
+            if dtype != DType::Bool {
+                // Running sums and products walk the axis in order on both
+                // devices: bit for bit for every dtype (the backend's
+                // documented numerics), overflow to inf included.
                 for axis in [0isize, 1, 2] {
                     for (ex, rev) in [(false, false), (true, false), (false, true), (true, true)] {
                         assert_same(
@@ -735,6 +820,41 @@ fn reductions_and_scans_match_the_cpu() {
                             &d.cumprod(axis, ex, rev).unwrap(),
                         );
                     }
+                }
+            }
+        }
+    }
+    // Float and complex products, on factors near 1 so that no order
+    // overflows, within the bound of assert_close_prod.
+    for dtype in DType::ALL
+        .into_iter()
+        .filter(|d| d.is_float() || d.is_complex())
+    {
+        let a = near_one(&[7, 9, 5], dtype, 37);
+        let perm = [2, 0, 1];
+        for (what, v, d) in [
+            ("contiguous", a.clone(), gpu(&a)),
+            (
+                "transposed",
+                a.transpose(&perm).unwrap(),
+                gpu(&a).transpose(&perm).unwrap(),
+            ),
+        ] {
+            for axes in [vec![], vec![0isize], vec![1, -1], vec![0, 2]] {
+                let n: usize = if axes.is_empty() {
+                    v.numel()
+                } else {
+                    axes.iter()
+                        .map(|&x| v.dims()[x.rem_euclid(3) as usize])
+                        .product()
+                };
+                for keepdims in [false, true] {
+                    let tag = format!("prod{axes:?} keepdims={keepdims} {dtype} {what}");
+                    let (h, g) = (
+                        v.prod(&axes, keepdims).unwrap(),
+                        d.prod(&axes, keepdims).unwrap(),
+                    );
+                    assert_close_prod(&tag, &h, &g, n);
                 }
             }
         }
@@ -1167,6 +1287,47 @@ fn a_graph_fed_on_the_gpu_runs_there() {
     for (a, b) in h.iter().zip(d.iter()) {
         assert!((a - b).abs() <= 1e-5 * a.abs().max(1.0), "{a} vs {b}");
     }
+}
+
+/// Outside any device scope, what an op derives from a GPU tensor stays
+/// on that GPU: `zeros_like` (TensorFlow places it with its input), the
+/// scalar of `*_scalar`, and the scalar constants a graph records for
+/// `*_scalar` nodes when the graph is fed (or a traced function called)
+/// with GPU tensors. The device-generic suites run inside
+/// `for_each_device`'s scope, where these cannot be told apart.
+#[test]
+fn derived_tensors_stay_on_the_gpu_without_a_scope() {
+    let Some(g) = cuda_or_skip() else { return };
+    assert_eq!(Device::current(), Device::Cpu);
+    let x = gpu(&Tensor::from([1.5f32, -2.0]));
+    let z = x.zeros_like().unwrap();
+    assert_eq!(z.device(), g, "zeros_like of a GPU tensor");
+    assert_eq!(z.to_vec::<f32>().unwrap(), [0.0, 0.0]);
+    let y = x.add_scalar(1.0f32).unwrap();
+    assert_eq!(y.device(), g, "add_scalar of a GPU tensor");
+    assert_eq!(y.to_vec::<f32>().unwrap(), [2.5, -1.0]);
+    let graph = Graph::new();
+    let p = graph.placeholder(DType::F32, &[None]);
+    let q = p
+        .add_scalar(1.0f32)
+        .unwrap()
+        .mul(&p.zeros_like().unwrap().add(&p).unwrap())
+        .unwrap();
+    for optimize in [true, false] {
+        let out = Session::new(&graph)
+            .with_optimizations(optimize)
+            .run_tensors(&[&q], &[(&p, &x)])
+            .unwrap_or_else(|e| panic!("a graph fed on the GPU (optimize={optimize}): {e}"));
+        assert_eq!(out[0].device(), g);
+        // (x + 1) * (0 + x)
+        assert_eq!(out[0].to_vec::<f32>().unwrap(), [3.75, 2.0]);
+    }
+    let f = tensorbridge::graph::function(|a: &[Tensor]| Ok(vec![a[0].mul_scalar(2.0f32)?]));
+    let out = f
+        .call(std::slice::from_ref(&x))
+        .unwrap_or_else(|e| panic!("a traced function called with a GPU tensor: {e}"));
+    assert_eq!(out[0].device(), g);
+    assert_eq!(out[0].to_vec::<f32>().unwrap(), [3.0, -4.0]);
 }
 
 proptest! {

@@ -8,7 +8,10 @@ use num_complex::Complex;
 use proptest::prelude::*;
 use tensorbridge::prelude::*;
 use tensorbridge::strategies::{ViewChain, views};
-use tensorbridge_tests::{Naive, chain_on, indices, on_each_device, same};
+use tensorbridge_tests::{
+    Naive, TRANSCENDENTAL_ULPS, chain_on, close_on, for_each_device, here, indices, on_each_device,
+    same, ulps,
+};
 
 /// The naive array a view chain denotes, replayed op by op.
 fn naive_of(chain: &ViewChain<i64>) -> Naive<i64> {
@@ -160,6 +163,7 @@ proptest! {
     #[test]
     fn incompatible_shapes_are_refused(a in proptest::collection::vec(0usize..4, 0..=5),
                                        b in proptest::collection::vec(0usize..4, 0..=5)) {
+        on_each_device(|_device| {
         let ta = Tensor::zeros(a.clone(), DType::F32).unwrap();
         let tb = Tensor::zeros(b.clone(), DType::F32).unwrap();
         match (broadcast(&a, &b), ta.add(&tb)) {
@@ -171,23 +175,38 @@ proptest! {
         }
         prop_assert_eq!(broadcast(&a, &b).is_some(), Tensor::where_(
             &Tensor::zeros(a.clone(), DType::Bool).unwrap(), &ta, &tb).is_ok());
+        Ok(())
+        })?;
     }
 
     /// f32 arithmetic on arbitrary floats (NaN, inf, -0.0 included) is the
     /// IEEE result, bit for bit.
     #[test]
     fn float_ops_are_ieee(x in proptest::collection::vec(any::<f32>(), 1..40), y in any::<f32>()) {
+        on_each_device(|device| {
         let t = Tensor::from_vec(x.clone(), [x.len()]).unwrap();
-        let s = Tensor::scalar(y);
+        let s = here(y);
         let check = |got: Tensor, f: fn(f32, f32) -> f32| {
             let expected: Vec<f32> = x.iter().map(|&v| f(v, y)).collect();
-            same(&got.to_vec::<f32>().unwrap(), &expected)
+            got.device() == device && same(&got.to_vec::<f32>().unwrap(), &expected)
+        };
+        // pow is transcendental: bit for bit on the CPU, within
+        // TRANSCENDENTAL_ULPS (of f32) on another device.
+        let check_pow = |got: Tensor| {
+            let got = got.to_vec::<f32>().unwrap();
+            if device == Device::Cpu {
+                let expected: Vec<f32> = x.iter().map(|&v| v.powf(y)).collect();
+                return same(&got, &expected);
+            }
+            got.iter().zip(&x).all(|(&g, &v)| {
+                ulps(f64::from(g), f64::from(v.powf(y)), 24) <= TRANSCENDENTAL_ULPS
+            })
         };
         prop_assert!(check(t.add(&s).unwrap(), |a, b| a + b));
         prop_assert!(check(t.sub(&s).unwrap(), |a, b| a - b));
         prop_assert!(check(t.mul(&s).unwrap(), |a, b| a * b));
         prop_assert!(check(t.div(&s).unwrap(), |a, b| a / b));
-        prop_assert!(check(t.pow(&s).unwrap(), f32::powf));
+        prop_assert!(check_pow(t.pow(&s).unwrap()));
         let maximum = check(t.maximum(&s).unwrap(), |a, b| if a.is_nan() || b.is_nan() { f32::NAN } else { a.max(b) });
         prop_assert!(maximum);
         let floor_mod = check(t.rem(&s).unwrap(), |a, b| {
@@ -197,21 +216,26 @@ proptest! {
         prop_assert!(floor_mod);
         let eq: Vec<bool> = x.iter().map(|&v| v == y).collect();
         prop_assert_eq!(t.eq(&s).unwrap().to_vec::<bool>().unwrap(), eq);
+        Ok(())
+        })?;
     }
 
     /// f16 and bf16 compute in f32 and round once.
     #[test]
     fn half_ops_round_once(x in proptest::collection::vec(-1000.0f32..1000.0, 1..30), y in -100.0f32..100.0) {
+        on_each_device(|_device| {
         let hx: Vec<f16> = x.iter().map(|&v| f16::from_f32(v)).collect();
         let hy = f16::from_f32(y);
-        let got = Tensor::from_vec(hx.clone(), [hx.len()]).unwrap().mul(&Tensor::scalar(hy)).unwrap();
+        let got = Tensor::from_vec(hx.clone(), [hx.len()]).unwrap().mul(&here(hy)).unwrap();
         let expected: Vec<f16> = hx.iter().map(|v| f16::from_f32(v.to_f32() * hy.to_f32())).collect();
         prop_assert_eq!(got.to_vec::<f16>().unwrap(), expected);
         let bx: Vec<bf16> = x.iter().map(|&v| bf16::from_f32(v)).collect();
         let by = bf16::from_f32(y);
-        let got = Tensor::from_vec(bx.clone(), [bx.len()]).unwrap().add(&Tensor::scalar(by)).unwrap();
+        let got = Tensor::from_vec(bx.clone(), [bx.len()]).unwrap().add(&here(by)).unwrap();
         let expected: Vec<bf16> = bx.iter().map(|v| bf16::from_f32(v.to_f32() + by.to_f32())).collect();
         prop_assert_eq!(got.to_vec::<bf16>().unwrap(), expected);
+        Ok(())
+        })?;
     }
 
     /// `where_` picks per element after broadcasting all three operands.
@@ -237,282 +261,290 @@ proptest! {
     /// Unary math equals the std function per element, for any view.
     #[test]
     fn unary_ops_match_std(chain in views()) {
-        let t = chain.tensor().unwrap().cast(DType::F64).unwrap().div_scalar(7.0).unwrap();
+        on_each_device(|device| {
+        let t = chain_on(&chain, device).cast(DType::F64).unwrap().div_scalar(7.0).unwrap();
         let x = t.to_vec::<f64>().unwrap();
-        type Op = (fn(&Tensor) -> Result<Tensor>, fn(f64) -> f64);
+        // (op, reference, exact: IEEE rounds it once, so every device
+        // gives the reference's bits; the others are transcendental).
+        type Op = (fn(&Tensor) -> Result<Tensor>, fn(f64) -> f64, bool);
         let ops: [Op; 12] = [
-            (Tensor::exp, f64::exp), (Tensor::log, f64::ln), (Tensor::sqrt, f64::sqrt),
-            (Tensor::rsqrt, |v| 1.0 / v.sqrt()), (Tensor::sin, f64::sin), (Tensor::cos, f64::cos),
-            (Tensor::tanh, f64::tanh), (Tensor::sigmoid, |v| 1.0 / (1.0 + (-v).exp())),
-            (Tensor::floor, f64::floor), (Tensor::ceil, f64::ceil),
-            (Tensor::round, f64::round_ties_even), (Tensor::abs, f64::abs),
+            (Tensor::exp, f64::exp, false), (Tensor::log, f64::ln, false),
+            (Tensor::sqrt, f64::sqrt, true), (Tensor::rsqrt, |v| 1.0 / v.sqrt(), false),
+            (Tensor::sin, f64::sin, false), (Tensor::cos, f64::cos, false),
+            (Tensor::tanh, f64::tanh, false), (Tensor::sigmoid, |v| 1.0 / (1.0 + (-v).exp()), false),
+            (Tensor::floor, f64::floor, true), (Tensor::ceil, f64::ceil, true),
+            (Tensor::round, f64::round_ties_even, true), (Tensor::abs, f64::abs, true),
         ];
-        for (op, reference) in ops {
+        for (op, reference, exact) in ops {
             let expected: Vec<f64> = x.iter().map(|&v| reference(v)).collect();
-            prop_assert!(same(&op(&t).unwrap().to_vec::<f64>().unwrap(), &expected));
+            let got = op(&t).unwrap();
+            prop_assert_eq!(got.device(), device);
+            let got = got.to_vec::<f64>().unwrap();
+            if exact {
+                prop_assert!(same(&got, &expected));
+            } else {
+                prop_assert!(close_on(device, &got, &expected), "{:?} vs {:?}", got, expected);
+            }
         }
         let neg: Vec<f64> = x.iter().map(|v| -v).collect();
         prop_assert!(same(&t.neg().unwrap().to_vec::<f64>().unwrap(), &neg));
+        Ok(())
+        })?;
     }
 }
 
 #[test]
 fn scenario_multiply_then_add() {
-    // tf.multiply(tf.constant([[1, 2], [4, 8]]), 2), then np.add(t, 1)
-    let t = Tensor::new([[1, 2], [4, 8]]).unwrap();
-    let t = t.mul_scalar(2).unwrap();
-    assert_eq!(t.to_vec::<i32>().unwrap(), [2, 4, 8, 16]);
-    let a = t.add_scalar(1).unwrap().to_array::<i32>().unwrap();
-    assert_eq!(a, ndarray::arr2(&[[3, 5], [9, 17]]).into_dyn());
-    // The same with the operators.
-    let u = &(&Tensor::from([[1, 2], [4, 8]]) * 2) + 1;
-    assert_eq!(u.to_vec::<i32>().unwrap(), [3, 5, 9, 17]);
+    for_each_device(|_device| {
+        // tf.multiply(tf.constant([[1, 2], [4, 8]]), 2), then np.add(t, 1)
+        let t = Tensor::new([[1, 2], [4, 8]]).unwrap();
+        let t = t.mul_scalar(2).unwrap();
+        assert_eq!(t.to_vec::<i32>().unwrap(), [2, 4, 8, 16]);
+        let a = t.add_scalar(1).unwrap().to_array::<i32>().unwrap();
+        assert_eq!(a, ndarray::arr2(&[[3, 5], [9, 17]]).into_dyn());
+        // The same with the operators.
+        let u = &(&here([[1, 2], [4, 8]]) * 2) + 1;
+        assert_eq!(u.to_vec::<i32>().unwrap(), [3, 5, 9, 17]);
+    });
 }
 
 #[test]
 fn integer_rules_by_hand() {
-    let i8s = Tensor::from([127i8, -128, 100]);
-    assert_eq!(
-        i8s.add_scalar(1i8).unwrap().to_vec::<i8>().unwrap(),
-        [-128, -127, 101]
-    );
-    assert_eq!(
-        i8s.mul_scalar(2i8).unwrap().to_vec::<i8>().unwrap(),
-        [-2, 0, -56]
-    );
-    assert_eq!((-&i8s).to_vec::<i8>().unwrap(), [-127, -128, -100]);
-    assert_eq!(i8s.abs().unwrap().to_vec::<i8>().unwrap(), [127, -128, 100]);
-    // np.array([7, -7, 7, -7]) // np.array([2, 2, -2, -2]) == [3, -4, -4, 3]; % == [1, 1, -1, -1]
-    let a = Tensor::from([7i32, -7, 7, -7]);
-    let b = Tensor::from([2i32, 2, -2, -2]);
-    assert_eq!(a.div(&b).unwrap().to_vec::<i32>().unwrap(), [3, -4, -4, 3]);
-    assert_eq!(a.rem(&b).unwrap().to_vec::<i32>().unwrap(), [1, 1, -1, -1]);
-    assert_eq!(
-        Tensor::from([3u8, 0])
-            .sub_scalar(5u8)
-            .unwrap()
-            .to_vec::<u8>()
-            .unwrap(),
-        [254, 251]
-    );
-    assert_eq!(
-        Tensor::from([2u64])
-            .pow_scalar(64u64)
-            .unwrap()
-            .to_vec::<u64>()
-            .unwrap(),
-        [0]
-    );
-    assert_eq!(
-        Tensor::from([-3i16, 0, 4])
-            .sign()
-            .unwrap()
-            .to_vec::<i16>()
-            .unwrap(),
-        [-1, 0, 1]
-    );
-    assert_eq!(
-        Tensor::from([0u32, 9])
-            .sign()
-            .unwrap()
-            .to_vec::<u32>()
-            .unwrap(),
-        [0, 1]
-    );
-    assert_eq!(
-        Tensor::from([-2i64, 3])
-            .relu()
-            .unwrap()
-            .to_vec::<i64>()
-            .unwrap(),
-        [0, 3]
-    );
-    assert_eq!(
-        Tensor::from([5i32])
-            .floor()
-            .unwrap()
-            .to_vec::<i32>()
-            .unwrap(),
-        [5]
-    );
+    for_each_device(|_device| {
+        let i8s = here([127i8, -128, 100]);
+        assert_eq!(
+            i8s.add_scalar(1i8).unwrap().to_vec::<i8>().unwrap(),
+            [-128, -127, 101]
+        );
+        assert_eq!(
+            i8s.mul_scalar(2i8).unwrap().to_vec::<i8>().unwrap(),
+            [-2, 0, -56]
+        );
+        assert_eq!((-&i8s).to_vec::<i8>().unwrap(), [-127, -128, -100]);
+        assert_eq!(i8s.abs().unwrap().to_vec::<i8>().unwrap(), [127, -128, 100]);
+        // np.array([7, -7, 7, -7]) // np.array([2, 2, -2, -2]) == [3, -4, -4, 3]; % == [1, 1, -1, -1]
+        let a = here([7i32, -7, 7, -7]);
+        let b = here([2i32, 2, -2, -2]);
+        assert_eq!(a.div(&b).unwrap().to_vec::<i32>().unwrap(), [3, -4, -4, 3]);
+        assert_eq!(a.rem(&b).unwrap().to_vec::<i32>().unwrap(), [1, 1, -1, -1]);
+        assert_eq!(
+            here([3u8, 0])
+                .sub_scalar(5u8)
+                .unwrap()
+                .to_vec::<u8>()
+                .unwrap(),
+            [254, 251]
+        );
+        assert_eq!(
+            here([2u64])
+                .pow_scalar(64u64)
+                .unwrap()
+                .to_vec::<u64>()
+                .unwrap(),
+            [0]
+        );
+        assert_eq!(
+            here([-3i16, 0, 4]).sign().unwrap().to_vec::<i16>().unwrap(),
+            [-1, 0, 1]
+        );
+        assert_eq!(
+            here([0u32, 9]).sign().unwrap().to_vec::<u32>().unwrap(),
+            [0, 1]
+        );
+        assert_eq!(
+            here([-2i64, 3]).relu().unwrap().to_vec::<i64>().unwrap(),
+            [0, 3]
+        );
+        assert_eq!(here([5i32]).floor().unwrap().to_vec::<i32>().unwrap(), [5]);
+    });
 }
 
 #[test]
 fn complex_arithmetic() {
-    let z = Tensor::from([Complex::new(1.0f64, 2.0), Complex::new(0.0, -1.0)]);
-    let w = Tensor::scalar(Complex::new(0.0f64, 1.0));
-    assert_eq!(
-        z.mul(&w).unwrap().to_vec::<Complex<f64>>().unwrap(),
-        [Complex::new(-2.0, 1.0), Complex::new(1.0, 0.0)]
-    );
-    assert_eq!(
-        z.add_scalar(1.0f64)
-            .unwrap()
-            .to_vec::<Complex<f64>>()
-            .unwrap()[0],
-        Complex::new(2.0, 2.0)
-    );
-    assert_eq!(z.abs().unwrap().dtype(), DType::F64);
-    let e = z.exp().unwrap().to_vec::<Complex<f64>>().unwrap();
-    assert!((e[1] - Complex::new(1.0f64.cos(), -1.0f64.sin())).norm() < 1e-15);
-    assert_eq!(z.eq(&z).unwrap().to_vec::<bool>().unwrap(), [true, true]);
+    for_each_device(|_device| {
+        let z = here([Complex::new(1.0f64, 2.0), Complex::new(0.0, -1.0)]);
+        let w = here(Complex::new(0.0f64, 1.0));
+        assert_eq!(
+            z.mul(&w).unwrap().to_vec::<Complex<f64>>().unwrap(),
+            [Complex::new(-2.0, 1.0), Complex::new(1.0, 0.0)]
+        );
+        assert_eq!(
+            z.add_scalar(1.0f64)
+                .unwrap()
+                .to_vec::<Complex<f64>>()
+                .unwrap()[0],
+            Complex::new(2.0, 2.0)
+        );
+        assert_eq!(z.abs().unwrap().dtype(), DType::F64);
+        let e = z.exp().unwrap().to_vec::<Complex<f64>>().unwrap();
+        assert!((e[1] - Complex::new(1.0f64.cos(), -1.0f64.sin())).norm() < 1e-15);
+        assert_eq!(z.eq(&z).unwrap().to_vec::<bool>().unwrap(), [true, true]);
+    });
 }
 
 #[test]
 fn comparisons_and_logic_by_hand() {
-    let x = Tensor::from([1.0f32, f32::NAN, 3.0]);
-    let y = Tensor::from([1.0f32, f32::NAN, 2.0]);
-    assert_eq!(
-        x.eq(&y).unwrap().to_vec::<bool>().unwrap(),
-        [true, false, false]
-    );
-    assert_eq!(
-        x.ne(&y).unwrap().to_vec::<bool>().unwrap(),
-        [false, true, true]
-    );
-    assert_eq!(
-        x.ge(&y).unwrap().to_vec::<bool>().unwrap(),
-        [true, false, true]
-    );
-    assert_eq!(
-        x.gt(&y).unwrap().to_vec::<bool>().unwrap(),
-        [false, false, true]
-    );
-    assert_eq!(
-        x.le(&y).unwrap().to_vec::<bool>().unwrap(),
-        [true, false, false]
-    );
-    let p = Tensor::from([[true], [false]]);
-    let q = Tensor::from([true, false]);
-    assert_eq!(
-        p.logical_and(&q).unwrap().to_vec::<bool>().unwrap(),
-        [true, false, false, false]
-    );
-    assert_eq!(
-        p.logical_or(&q).unwrap().to_vec::<bool>().unwrap(),
-        [true, true, true, false]
-    );
-    assert_eq!(
-        p.logical_xor(&q).unwrap().to_vec::<bool>().unwrap(),
-        [false, true, true, false]
-    );
-    assert_eq!(
-        q.logical_not().unwrap().to_vec::<bool>().unwrap(),
-        [false, true]
-    );
-    assert_eq!(
-        Tensor::from([false, true])
-            .lt(&q)
-            .unwrap()
-            .to_vec::<bool>()
-            .unwrap(),
-        [true, false]
-    );
+    for_each_device(|_device| {
+        let x = here([1.0f32, f32::NAN, 3.0]);
+        let y = here([1.0f32, f32::NAN, 2.0]);
+        assert_eq!(
+            x.eq(&y).unwrap().to_vec::<bool>().unwrap(),
+            [true, false, false]
+        );
+        assert_eq!(
+            x.ne(&y).unwrap().to_vec::<bool>().unwrap(),
+            [false, true, true]
+        );
+        assert_eq!(
+            x.ge(&y).unwrap().to_vec::<bool>().unwrap(),
+            [true, false, true]
+        );
+        assert_eq!(
+            x.gt(&y).unwrap().to_vec::<bool>().unwrap(),
+            [false, false, true]
+        );
+        assert_eq!(
+            x.le(&y).unwrap().to_vec::<bool>().unwrap(),
+            [true, false, false]
+        );
+        let p = here([[true], [false]]);
+        let q = here([true, false]);
+        assert_eq!(
+            p.logical_and(&q).unwrap().to_vec::<bool>().unwrap(),
+            [true, false, false, false]
+        );
+        assert_eq!(
+            p.logical_or(&q).unwrap().to_vec::<bool>().unwrap(),
+            [true, true, true, false]
+        );
+        assert_eq!(
+            p.logical_xor(&q).unwrap().to_vec::<bool>().unwrap(),
+            [false, true, true, false]
+        );
+        assert_eq!(
+            q.logical_not().unwrap().to_vec::<bool>().unwrap(),
+            [false, true]
+        );
+        assert_eq!(
+            here([false, true])
+                .lt(&q)
+                .unwrap()
+                .to_vec::<bool>()
+                .unwrap(),
+            [true, false]
+        );
+    });
 }
 
 #[test]
 fn rounding_and_special_values() {
-    let t = Tensor::from([0.5f32, 1.5, 2.5, -2.5, f32::NAN]);
-    let r = t.round().unwrap().to_vec::<f32>().unwrap();
-    assert!(same(&r, &[0.0, 2.0, 2.0, -2.0, f32::NAN]));
-    let relu = t.neg().unwrap().relu().unwrap().to_vec::<f32>().unwrap();
-    assert!(same(&relu, &[0.0, 0.0, 0.0, 2.5, f32::NAN]));
-    let h = Tensor::from([bf16::from_f32(4.0)]).sqrt().unwrap();
-    assert_eq!(h.to_vec::<bf16>().unwrap(), [bf16::from_f32(2.0)]);
-    assert_eq!(
-        Tensor::from([0.0f64, -0.0])
-            .sign()
-            .unwrap()
-            .to_vec::<f64>()
-            .unwrap()[1]
-            .to_bits(),
-        (-0.0f64).to_bits()
-    );
+    for_each_device(|_device| {
+        let t = here([0.5f32, 1.5, 2.5, -2.5, f32::NAN]);
+        let r = t.round().unwrap().to_vec::<f32>().unwrap();
+        assert!(same(&r, &[0.0, 2.0, 2.0, -2.0, f32::NAN]));
+        let relu = t.neg().unwrap().relu().unwrap().to_vec::<f32>().unwrap();
+        assert!(same(&relu, &[0.0, 0.0, 0.0, 2.5, f32::NAN]));
+        let h = here([bf16::from_f32(4.0)]).sqrt().unwrap();
+        assert_eq!(h.to_vec::<bf16>().unwrap(), [bf16::from_f32(2.0)]);
+        assert_eq!(
+            here([0.0f64, -0.0])
+                .sign()
+                .unwrap()
+                .to_vec::<f64>()
+                .unwrap()[1]
+                .to_bits(),
+            (-0.0f64).to_bits()
+        );
+    });
 }
 
 #[test]
 fn large_broadcast_uses_the_parallel_path_correctly() {
-    let (rows, cols) = (1024usize, 777usize);
-    let a = Tensor::arange(0i64, (rows * cols) as i64, 1)
-        .unwrap()
-        .reshape([rows, cols])
-        .unwrap();
-    let b = Tensor::arange(0i64, cols as i64, 1).unwrap();
-    let got = a.t().unwrap().add(&b.expand_dims(-1).unwrap()).unwrap();
-    assert_eq!(got.dims(), [cols, rows]);
-    let v = got.to_vec::<i64>().unwrap();
-    for idx in indices(&[cols, rows]).into_iter().step_by(997) {
-        let (j, i) = (idx[0], idx[1]);
-        assert_eq!(v[j * rows + i], (i * cols + j) as i64 + j as i64);
-    }
+    for_each_device(|_device| {
+        let (rows, cols) = (1024usize, 777usize);
+        let a = Tensor::arange(0i64, (rows * cols) as i64, 1)
+            .unwrap()
+            .reshape([rows, cols])
+            .unwrap();
+        let b = Tensor::arange(0i64, cols as i64, 1).unwrap();
+        let got = a.t().unwrap().add(&b.expand_dims(-1).unwrap()).unwrap();
+        assert_eq!(got.dims(), [cols, rows]);
+        let v = got.to_vec::<i64>().unwrap();
+        for idx in indices(&[cols, rows]).into_iter().step_by(997) {
+            let (j, i) = (idx[0], idx[1]);
+            assert_eq!(v[j * rows + i], (i * cols + j) as i64 + j as i64);
+        }
+    });
 }
 
 #[test]
 fn every_rule_broken_once() {
-    let i = Tensor::from([1, 2]);
-    let f = Tensor::from([1.0f32, 2.0]);
-    let e = i.add(&f).unwrap_err();
-    assert!(matches!(
-        e,
-        Error::DTypeMismatch {
-            expected: DType::I32,
-            found: DType::F32,
-            ..
-        }
-    ));
-    assert!(e.to_string().contains("cast"), "{e}");
-    let e = i.div(&Tensor::from([0, 1])).unwrap_err();
-    assert!(
-        e.to_string().contains("division by zero") && e.to_string().contains("int32"),
-        "{e}"
-    );
-    assert!(i.rem_scalar(0).is_err());
-    // An empty result divides nothing, so a zero divisor is no error.
-    assert!(
-        Tensor::zeros([0, 2], DType::I32)
-            .unwrap()
-            .div(&Tensor::from([0, 1]))
-            .is_ok()
-    );
-    let e = i.pow_scalar(-1).unwrap_err();
-    assert!(e.to_string().contains("negative integer powers"), "{e}");
-    assert!(
-        Tensor::from([true])
-            .add(&Tensor::from([true]))
-            .unwrap_err()
-            .to_string()
-            .contains("bool")
-    );
-    let z = Tensor::from([Complex::new(1.0f32, 0.0)]);
-    assert!(z.lt(&z).unwrap_err().to_string().contains("no order"));
-    assert!(z.maximum(&z).is_err());
-    assert!(z.rem(&z).is_err());
-    assert!(z.relu().is_err());
-    assert!(matches!(
-        i.logical_and(&i).unwrap_err(),
-        Error::DTypeMismatch {
-            expected: DType::Bool,
-            ..
-        }
-    ));
-    assert!(i.logical_not().is_err());
-    assert!(Tensor::where_(&i, &i, &i).is_err());
-    assert!(Tensor::where_(&Tensor::from([true]), &i, &f).is_err());
-    let e = i.add_scalar(1.5f64).unwrap_err();
-    assert!(
-        e.to_string().contains("1.5") && e.to_string().contains("int32"),
-        "{e}"
-    );
-    assert!(Tensor::from([1u8]).add_scalar(256i32).is_err());
-    assert!(i.exp().unwrap_err().to_string().contains("cast"));
-    assert!(Tensor::from([true]).neg().is_err());
-    assert!(Tensor::from([true]).abs().is_err());
-    assert!(Tensor::from([true]).floor().is_err());
-    let e = i.add(&Tensor::from([1, 2, 3])).unwrap_err();
-    assert!(
-        matches!(e, Error::ShapeMismatch { .. }) && e.to_string().contains("[2] and [3]"),
-        "{e}"
-    );
+    for_each_device(|_device| {
+        let i = here([1, 2]);
+        let f = here([1.0f32, 2.0]);
+        let e = i.add(&f).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::DTypeMismatch {
+                expected: DType::I32,
+                found: DType::F32,
+                ..
+            }
+        ));
+        assert!(e.to_string().contains("cast"), "{e}");
+        let e = i.div(&here([0, 1])).unwrap_err();
+        assert!(
+            e.to_string().contains("division by zero") && e.to_string().contains("int32"),
+            "{e}"
+        );
+        assert!(i.rem_scalar(0).is_err());
+        // An empty result divides nothing, so a zero divisor is no error.
+        assert!(
+            Tensor::zeros([0, 2], DType::I32)
+                .unwrap()
+                .div(&here([0, 1]))
+                .is_ok()
+        );
+        let e = i.pow_scalar(-1).unwrap_err();
+        assert!(e.to_string().contains("negative integer powers"), "{e}");
+        assert!(
+            here([true])
+                .add(&here([true]))
+                .unwrap_err()
+                .to_string()
+                .contains("bool")
+        );
+        let z = here([Complex::new(1.0f32, 0.0)]);
+        assert!(z.lt(&z).unwrap_err().to_string().contains("no order"));
+        assert!(z.maximum(&z).is_err());
+        assert!(z.rem(&z).is_err());
+        assert!(z.relu().is_err());
+        assert!(matches!(
+            i.logical_and(&i).unwrap_err(),
+            Error::DTypeMismatch {
+                expected: DType::Bool,
+                ..
+            }
+        ));
+        assert!(i.logical_not().is_err());
+        assert!(Tensor::where_(&i, &i, &i).is_err());
+        assert!(Tensor::where_(&here([true]), &i, &f).is_err());
+        let e = i.add_scalar(1.5f64).unwrap_err();
+        assert!(
+            e.to_string().contains("1.5") && e.to_string().contains("int32"),
+            "{e}"
+        );
+        assert!(here([1u8]).add_scalar(256i32).is_err());
+        assert!(i.exp().unwrap_err().to_string().contains("cast"));
+        assert!(here([true]).neg().is_err());
+        assert!(here([true]).abs().is_err());
+        assert!(here([true]).floor().is_err());
+        let e = i.add(&here([1, 2, 3])).unwrap_err();
+        assert!(
+            matches!(e, Error::ShapeMismatch { .. }) && e.to_string().contains("[2] and [3]"),
+            "{e}"
+        );
+    });
 }
 
 #[test]

@@ -10,7 +10,7 @@ mod views_helper;
 use proptest::prelude::*;
 use tensorbridge::ScatterMode;
 use tensorbridge::prelude::*;
-use tensorbridge_tests::{for_each_device, on_each_device};
+use tensorbridge_tests::{for_each_device, here, on_each_device};
 use views_helper::*;
 
 /// The position (as `"name[i, j]"`) of element `flat` of a tensor of `dims`.
@@ -175,164 +175,155 @@ proptest! {
 
 #[test]
 fn gather_tf_doc_examples() {
-    // tf.gather: params = tf.constant(['p0', ..., 'p5']) stands here as 0..6.
-    let params = Tensor::from([0i32, 1, 2, 3, 4, 5]);
-    assert_eq!(
-        params
-            .gather(&Tensor::from(3i64), 0)
-            .unwrap()
-            .to_vec::<i32>()
-            .unwrap(),
-        [3]
-    );
-    let g = params.gather(&Tensor::from([2i64, 0, 2, 5]), 0).unwrap();
-    assert_eq!(g.to_vec::<i32>().unwrap(), [2, 0, 2, 5]);
-    let g = params
-        .gather(&Tensor::from([[2i64, 0], [2, 5]]), 0)
-        .unwrap();
-    assert_eq!(g.dims(), [2, 2]);
-    assert_eq!(g.to_vec::<i32>().unwrap(), [2, 0, 2, 5]);
-    // A scalar index drops the axis.
-    assert_eq!(
-        params.gather(&Tensor::from(3i32), 0).unwrap().dims(),
-        [0; 0]
-    );
+    for_each_device(|_device| {
+        // tf.gather: params = tf.constant(['p0', ..., 'p5']) stands here as 0..6.
+        let params = here([0i32, 1, 2, 3, 4, 5]);
+        assert_eq!(
+            params
+                .gather(&here(3i64), 0)
+                .unwrap()
+                .to_vec::<i32>()
+                .unwrap(),
+            [3]
+        );
+        let g = params.gather(&here([2i64, 0, 2, 5]), 0).unwrap();
+        assert_eq!(g.to_vec::<i32>().unwrap(), [2, 0, 2, 5]);
+        let g = params.gather(&here([[2i64, 0], [2, 5]]), 0).unwrap();
+        assert_eq!(g.dims(), [2, 2]);
+        assert_eq!(g.to_vec::<i32>().unwrap(), [2, 0, 2, 5]);
+        // A scalar index drops the axis.
+        assert_eq!(params.gather(&here(3i32), 0).unwrap().dims(), [0; 0]);
 
-    // params = [[0, 1.0, 2.0], [10.0, 11.0, 12.0], [20.0, 21.0, 22.0], [30.0, 31.0, 32.0]]
-    let params = Tensor::from([
-        [0.0f64, 1.0, 2.0],
-        [10.0, 11.0, 12.0],
-        [20.0, 21.0, 22.0],
-        [30.0, 31.0, 32.0],
-    ]);
-    let g = params.gather(&Tensor::from([3i64, 1]), 0).unwrap();
-    assert_eq!(
-        g.to_vec::<f64>().unwrap(),
-        [30.0, 31.0, 32.0, 10.0, 11.0, 12.0]
-    );
-    let g = params.gather(&Tensor::from([2i64, 1]), 1).unwrap();
-    assert_eq!(
-        g.to_vec::<f64>().unwrap(),
-        [2.0, 1.0, 12.0, 11.0, 22.0, 21.0, 32.0, 31.0]
-    );
-    // tf.gather(params, [[2, 0], [1, 1]], axis=1): shape [4, 2, 2].
-    let g = params
-        .gather(&Tensor::from([[2i64, 0], [1, 1]]), 1)
-        .unwrap();
-    assert_eq!(g.dims(), [4, 2, 2]);
-    assert_eq!(
-        g.to_vec::<f64>().unwrap()[..8],
-        [2.0, 0.0, 1.0, 1.0, 12.0, 10.0, 11.0, 11.0]
-    );
-    // index_select picks columns like torch.index_select.
-    let s = params.index_select(-1, &Tensor::from([0i32, 0])).unwrap();
-    assert_eq!(s.dims(), [4, 2]);
-    assert_eq!(
-        s.to_vec::<f64>().unwrap(),
-        [0.0, 0.0, 10.0, 10.0, 20.0, 20.0, 30.0, 30.0]
-    );
+        // params = [[0, 1.0, 2.0], [10.0, 11.0, 12.0], [20.0, 21.0, 22.0], [30.0, 31.0, 32.0]]
+        let params = here([
+            [0.0f64, 1.0, 2.0],
+            [10.0, 11.0, 12.0],
+            [20.0, 21.0, 22.0],
+            [30.0, 31.0, 32.0],
+        ]);
+        let g = params.gather(&here([3i64, 1]), 0).unwrap();
+        assert_eq!(
+            g.to_vec::<f64>().unwrap(),
+            [30.0, 31.0, 32.0, 10.0, 11.0, 12.0]
+        );
+        let g = params.gather(&here([2i64, 1]), 1).unwrap();
+        assert_eq!(
+            g.to_vec::<f64>().unwrap(),
+            [2.0, 1.0, 12.0, 11.0, 22.0, 21.0, 32.0, 31.0]
+        );
+        // tf.gather(params, [[2, 0], [1, 1]], axis=1): shape [4, 2, 2].
+        let g = params.gather(&here([[2i64, 0], [1, 1]]), 1).unwrap();
+        assert_eq!(g.dims(), [4, 2, 2]);
+        assert_eq!(
+            g.to_vec::<f64>().unwrap()[..8],
+            [2.0, 0.0, 1.0, 1.0, 12.0, 10.0, 11.0, 11.0]
+        );
+        // index_select picks columns like torch.index_select.
+        let s = params.index_select(-1, &here([0i32, 0])).unwrap();
+        assert_eq!(s.dims(), [4, 2]);
+        assert_eq!(
+            s.to_vec::<f64>().unwrap(),
+            [0.0, 0.0, 10.0, 10.0, 20.0, 20.0, 30.0, 30.0]
+        );
+    });
 }
 
 #[test]
 fn gather_validation() {
-    let params = Tensor::from([
-        [1.0f32, 2.0],
-        [3.0, 4.0],
-        [5.0, 6.0],
-        [7.0, 8.0],
-        [9.0, 10.0],
-    ]);
-    // Out of bounds, with the position in indices.
-    let e = params.gather(&Tensor::from([[0i64], [7]]), 0).unwrap_err();
-    assert_oob(
-        &e,
-        "gather: indices[1, 0] = 7 is out of bounds for axis 0 with size 5",
-    );
-    assert!(matches!(
-        e,
-        Error::IndexOutOfBounds {
-            index: 7,
-            axis: 0,
-            size: 5,
-            ..
-        }
-    ));
-    // Negative indices do not wrap.
-    let e = params.gather(&Tensor::from([1i32, -1]), 0).unwrap_err();
-    assert_oob(
-        &e,
-        "gather: indices[1] = -1 is out of bounds for axis 0 with size 5",
-    );
-    // The first bad index is reported; along axis 1 the size is 2.
-    let e = params.gather(&Tensor::from([0i64, 2, 3]), 1).unwrap_err();
-    assert_oob(
-        &e,
-        "gather: indices[1] = 2 is out of bounds for axis 1 with size 2",
-    );
-    // A scalar index is named without brackets.
-    let e = params.gather(&Tensor::from(9i64), 0).unwrap_err();
-    assert_oob(
-        &e,
-        "gather: indices = 9 is out of bounds for axis 0 with size 5",
-    );
-    // Indices of a float dtype.
-    let e = params.gather(&Tensor::from([0.0f32]), 0).unwrap_err();
-    assert!(matches!(e, Error::InvalidArgument { .. }), "{e:?}");
-    assert!(
-        e.to_string().contains("int32 or int64, found float32"),
-        "{e}"
-    );
-    // Axis out of range, and scalar params.
-    let e = params.gather(&Tensor::from([0i64]), 2).unwrap_err();
-    assert!(matches!(e, Error::InvalidArgument { .. }));
-    assert!(
-        e.to_string().contains("axis 2 is out of range for rank 2"),
-        "{e}"
-    );
-    let e = Tensor::scalar(1.0f32)
-        .gather(&Tensor::from([0i64]), 0)
-        .unwrap_err();
-    assert!(e.to_string().contains("out of range for rank 0"), "{e}");
-    // Indices into an empty axis are all out of bounds.
-    let empty = Tensor::zeros([0, 3], DType::F32).unwrap();
-    assert_oob(
-        &empty.gather(&Tensor::from([0i64]), 0).unwrap_err(),
-        "gather: indices[0] = 0 is out of bounds for axis 0 with size 0",
-    );
-    // ... even when the output would be empty.
-    assert_oob(
-        &empty.gather(&Tensor::from([5i64]), 1).unwrap_err(),
-        "gather: indices[0] = 5 is out of bounds for axis 1 with size 3",
-    );
-    // An output whose size overflows.
-    let huge = Tensor::scalar(1.0f32)
-        .broadcast_to([1usize << 31, 1 << 31])
-        .unwrap();
-    let big_idx = Tensor::scalar(0i64)
-        .broadcast_to([1usize << 31, 1 << 31])
-        .unwrap();
-    let e = huge.gather(&big_idx, 0).unwrap_err();
-    assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
-    // An output larger than any machine: the allocator refuses it.
-    let wide = Tensor::scalar(1.0f32)
-        .broadcast_to([1usize << 20, 1 << 20])
-        .unwrap();
-    let many = Tensor::scalar(0i64).broadcast_to([1usize << 20]).unwrap();
-    let e = wide.gather(&many, 0).unwrap_err();
-    assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
+    for_each_device(|_device| {
+        let params = here([
+            [1.0f32, 2.0],
+            [3.0, 4.0],
+            [5.0, 6.0],
+            [7.0, 8.0],
+            [9.0, 10.0],
+        ]);
+        // Out of bounds, with the position in indices.
+        let e = params.gather(&here([[0i64], [7]]), 0).unwrap_err();
+        assert_oob(
+            &e,
+            "gather: indices[1, 0] = 7 is out of bounds for axis 0 with size 5",
+        );
+        assert!(matches!(
+            e,
+            Error::IndexOutOfBounds {
+                index: 7,
+                axis: 0,
+                size: 5,
+                ..
+            }
+        ));
+        // Negative indices do not wrap.
+        let e = params.gather(&here([1i32, -1]), 0).unwrap_err();
+        assert_oob(
+            &e,
+            "gather: indices[1] = -1 is out of bounds for axis 0 with size 5",
+        );
+        // The first bad index is reported; along axis 1 the size is 2.
+        let e = params.gather(&here([0i64, 2, 3]), 1).unwrap_err();
+        assert_oob(
+            &e,
+            "gather: indices[1] = 2 is out of bounds for axis 1 with size 2",
+        );
+        // A scalar index is named without brackets.
+        let e = params.gather(&here(9i64), 0).unwrap_err();
+        assert_oob(
+            &e,
+            "gather: indices = 9 is out of bounds for axis 0 with size 5",
+        );
+        // Indices of a float dtype.
+        let e = params.gather(&here([0.0f32]), 0).unwrap_err();
+        assert!(matches!(e, Error::InvalidArgument { .. }), "{e:?}");
+        assert!(
+            e.to_string().contains("int32 or int64, found float32"),
+            "{e}"
+        );
+        // Axis out of range, and scalar params.
+        let e = params.gather(&here([0i64]), 2).unwrap_err();
+        assert!(matches!(e, Error::InvalidArgument { .. }));
+        assert!(
+            e.to_string().contains("axis 2 is out of range for rank 2"),
+            "{e}"
+        );
+        let e = here(1.0f32).gather(&here([0i64]), 0).unwrap_err();
+        assert!(e.to_string().contains("out of range for rank 0"), "{e}");
+        // Indices into an empty axis are all out of bounds.
+        let empty = Tensor::zeros([0, 3], DType::F32).unwrap();
+        assert_oob(
+            &empty.gather(&here([0i64]), 0).unwrap_err(),
+            "gather: indices[0] = 0 is out of bounds for axis 0 with size 0",
+        );
+        // ... even when the output would be empty.
+        assert_oob(
+            &empty.gather(&here([5i64]), 1).unwrap_err(),
+            "gather: indices[0] = 5 is out of bounds for axis 1 with size 3",
+        );
+        // An output whose size overflows.
+        let huge = here(1.0f32).broadcast_to([1usize << 31, 1 << 31]).unwrap();
+        let big_idx = here(0i64).broadcast_to([1usize << 31, 1 << 31]).unwrap();
+        let e = huge.gather(&big_idx, 0).unwrap_err();
+        assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
+        // An output larger than any machine: the allocator refuses it.
+        let wide = here(1.0f32).broadcast_to([1usize << 20, 1 << 20]).unwrap();
+        let many = here(0i64).broadcast_to([1usize << 20]).unwrap();
+        let e = wide.gather(&many, 0).unwrap_err();
+        assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
+    });
 }
 
 #[test]
 fn index_select_validation() {
-    let t = Tensor::from([[1, 2], [3, 4]]);
-    let e = t.index_select(0, &Tensor::from([[0i64, 1]])).unwrap_err();
-    assert!(matches!(e, Error::InvalidArgument { .. }));
-    assert!(e.to_string().contains("rank 1, got shape [1, 2]"), "{e}");
-    assert_oob(
-        &t.index_select(1, &Tensor::from([1i64, 2])).unwrap_err(),
-        "index_select: indices[1] = 2 is out of bounds for axis 1 with size 2",
-    );
-    assert!(t.index_select(-3, &Tensor::from([0i64])).is_err());
+    for_each_device(|_device| {
+        let t = here([[1, 2], [3, 4]]);
+        let e = t.index_select(0, &here([[0i64, 1]])).unwrap_err();
+        assert!(matches!(e, Error::InvalidArgument { .. }));
+        assert!(e.to_string().contains("rank 1, got shape [1, 2]"), "{e}");
+        assert_oob(
+            &t.index_select(1, &here([1i64, 2])).unwrap_err(),
+            "index_select: indices[1] = 2 is out of bounds for axis 1 with size 2",
+        );
+        assert!(t.index_select(-3, &here([0i64])).is_err());
+    });
 }
 
 // --------------------------------------------------- gather_with_padding
@@ -390,6 +381,7 @@ proptest! {
 
     #[test]
     fn gather_with_padding_matches_reference(case in pad_gather_cases()) {
+        on_each_device(|_device| {
         let (params, logical) = input(&case.pdata, &case.pdims, case.pkind, case.dtype);
         let indices = index_tensor(&case.idx, &case.idims, case.as_i32);
         let row_dims = &case.pdims[1..];
@@ -414,83 +406,87 @@ proptest! {
                 ),
             ),
         }
+        Ok(())
+        })?;
     }
 }
 
 #[test]
 fn gather_with_padding_pads_ragged_rows() {
-    // Ragged [[1, 2], [], [3, 4, 5]] of rows of 2 values, padded to 3 with [0, -1].
-    let values = Tensor::from([[1, 10], [2, 20], [3, 30], [4, 40], [5, 50]]);
-    let indices = Tensor::from([[0i64, 1, -1], [-1, -1, -1], [2, 3, 4]]);
-    let out = values
-        .gather_with_padding(&indices, &Tensor::from([0, -1]))
-        .unwrap();
-    assert_eq!(out.dims(), [3, 3, 2]);
-    assert_eq!(
-        out.to_vec::<i32>().unwrap(),
-        [
-            1, 10, 2, 20, 0, -1, 0, -1, 0, -1, 0, -1, 3, 30, 4, 40, 5, 50
-        ]
-    );
-    // A scalar fill broadcasts to the row.
-    let out = values
-        .gather_with_padding(&Tensor::from([-1i32, 4]), &Tensor::scalar(9))
-        .unwrap();
-    assert_eq!(out.to_vec::<i32>().unwrap(), [9, 9, 5, 50]);
+    for_each_device(|_device| {
+        // Ragged [[1, 2], [], [3, 4, 5]] of rows of 2 values, padded to 3 with [0, -1].
+        let values = here([[1, 10], [2, 20], [3, 30], [4, 40], [5, 50]]);
+        let indices = here([[0i64, 1, -1], [-1, -1, -1], [2, 3, 4]]);
+        let out = values
+            .gather_with_padding(&indices, &here([0, -1]))
+            .unwrap();
+        assert_eq!(out.dims(), [3, 3, 2]);
+        assert_eq!(
+            out.to_vec::<i32>().unwrap(),
+            [
+                1, 10, 2, 20, 0, -1, 0, -1, 0, -1, 0, -1, 3, 30, 4, 40, 5, 50
+            ]
+        );
+        // A scalar fill broadcasts to the row.
+        let out = values
+            .gather_with_padding(&here([-1i32, 4]), &here(9))
+            .unwrap();
+        assert_eq!(out.to_vec::<i32>().unwrap(), [9, 9, 5, 50]);
+    });
 }
 
 #[test]
 fn gather_with_padding_validation() {
-    let values = Tensor::from([1.0f32, 2.0, 3.0, 4.0]);
-    let fill = Tensor::scalar(0.0f32);
-    assert_oob(
-        &values
-            .gather_with_padding(&Tensor::from([0i64, 1, 2, -2]), &fill)
-            .unwrap_err(),
-        "gather_with_padding: indices[3] = -2 is out of bounds for axis 0 with size 4",
-    );
-    assert_oob(
-        &values
-            .gather_with_padding(&Tensor::from([[-1i64, 4]]), &fill)
-            .unwrap_err(),
-        "gather_with_padding: indices[0, 1] = 4 is out of bounds for axis 0 with size 4",
-    );
-    // Fill of another dtype: no silent cast.
-    let e = values
-        .gather_with_padding(&Tensor::from([0i64]), &Tensor::scalar(0i32))
-        .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Error::DTypeMismatch {
-                expected: DType::F32,
-                found: DType::I32,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
-    // Fill that does not broadcast to a row.
-    let rows = Tensor::from([[1, 2], [3, 4]]);
-    let e = rows
-        .gather_with_padding(&Tensor::from([-1i64]), &Tensor::from([1, 2, 3]))
-        .unwrap_err();
-    assert!(matches!(e, Error::ShapeMismatch { .. }), "{e:?}");
-    assert!(
-        e.to_string()
-            .contains("fill of shape [3] does not broadcast to the rows of shape [2]"),
-        "{e}"
-    );
-    // A scalar has no rows.
-    let e = Tensor::scalar(1.0f32)
-        .gather_with_padding(&Tensor::from([0i64]), &fill)
-        .unwrap_err();
-    assert!(matches!(e, Error::InvalidArgument { .. }));
-    // Index dtype.
-    let e = values
-        .gather_with_padding(&Tensor::from([0u8]), &fill)
-        .unwrap_err();
-    assert!(e.to_string().contains("found uint8"), "{e}");
+    for_each_device(|_device| {
+        let values = here([1.0f32, 2.0, 3.0, 4.0]);
+        let fill = here(0.0f32);
+        assert_oob(
+            &values
+                .gather_with_padding(&here([0i64, 1, 2, -2]), &fill)
+                .unwrap_err(),
+            "gather_with_padding: indices[3] = -2 is out of bounds for axis 0 with size 4",
+        );
+        assert_oob(
+            &values
+                .gather_with_padding(&here([[-1i64, 4]]), &fill)
+                .unwrap_err(),
+            "gather_with_padding: indices[0, 1] = 4 is out of bounds for axis 0 with size 4",
+        );
+        // Fill of another dtype: no silent cast.
+        let e = values
+            .gather_with_padding(&here([0i64]), &here(0i32))
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::DTypeMismatch {
+                    expected: DType::F32,
+                    found: DType::I32,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        // Fill that does not broadcast to a row.
+        let rows = here([[1, 2], [3, 4]]);
+        let e = rows
+            .gather_with_padding(&here([-1i64]), &here([1, 2, 3]))
+            .unwrap_err();
+        assert!(matches!(e, Error::ShapeMismatch { .. }), "{e:?}");
+        assert!(
+            e.to_string()
+                .contains("fill of shape [3] does not broadcast to the rows of shape [2]"),
+            "{e}"
+        );
+        // A scalar has no rows.
+        let e = here(1.0f32)
+            .gather_with_padding(&here([0i64]), &fill)
+            .unwrap_err();
+        assert!(matches!(e, Error::InvalidArgument { .. }));
+        // Index dtype.
+        let e = values.gather_with_padding(&here([0u8]), &fill).unwrap_err();
+        assert!(e.to_string().contains("found uint8"), "{e}");
+    });
 }
 
 // ---------------------------------------------------------- pad_segments
@@ -598,6 +594,7 @@ proptest! {
 
     #[test]
     fn pad_segments_matches_reference(c in segments_cases()) {
+        on_each_device(|_device| {
         let (values, logical) = input(&c.vdata, &c.vdims, c.vkind, c.dtype);
         let sdtype = if c.as_i32 { DType::I32 } else { DType::I64 };
         let (splits, split_values) = input(&c.splits, &[c.splits.len()], c.skind, sdtype);
@@ -619,85 +616,79 @@ proptest! {
                 prop_assert_eq!(e.to_string(), message);
             }
         }
+        Ok(())
+        })?;
     }
 }
 
 #[test]
 fn pad_segments_examples_and_validation() {
-    // tf.ragged.constant([[[1, 2], [3, 4]], [], [[5, 6]]]).to_tensor(default_value=[0, -1])
-    let values = Tensor::from([[1, 2], [3, 4], [5, 6]]);
-    let splits = Tensor::from([0i32, 2, 2, 3]);
-    let dense = values
-        .pad_segments(&splits, 2, &Tensor::from([0, -1]))
-        .unwrap();
-    assert_eq!(dense.dims(), [3, 2, 2]);
-    assert_eq!(
-        dense.to_vec::<i32>().unwrap(),
-        [1, 2, 3, 4, 0, -1, 0, -1, 5, 6, 0, -1]
-    );
-    // Splits of a sliced ragged tensor need not start at 0.
-    let dense = values
-        .pad_segments(&Tensor::from([1i64, 3]), 3, &Tensor::scalar(0))
-        .unwrap();
-    assert_eq!(dense.to_vec::<i32>().unwrap(), [3, 4, 5, 6, 0, 0]);
+    for_each_device(|_device| {
+        // tf.ragged.constant([[[1, 2], [3, 4]], [], [[5, 6]]]).to_tensor(default_value=[0, -1])
+        let values = here([[1, 2], [3, 4], [5, 6]]);
+        let splits = here([0i32, 2, 2, 3]);
+        let dense = values.pad_segments(&splits, 2, &here([0, -1])).unwrap();
+        assert_eq!(dense.dims(), [3, 2, 2]);
+        assert_eq!(
+            dense.to_vec::<i32>().unwrap(),
+            [1, 2, 3, 4, 0, -1, 0, -1, 5, 6, 0, -1]
+        );
+        // Splits of a sliced ragged tensor need not start at 0.
+        let dense = values.pad_segments(&here([1i64, 3]), 3, &here(0)).unwrap();
+        assert_eq!(dense.to_vec::<i32>().unwrap(), [3, 4, 5, 6, 0, 0]);
 
-    let fill = Tensor::scalar(0);
-    let invalid = |e: Error, message: &str| {
-        assert!(matches!(e, Error::InvalidArgument { .. }), "{e:?}");
-        assert_eq!(e.to_string(), message);
-    };
-    invalid(
-        values
-            .pad_segments(&Tensor::from([0i64, 4]), 2, &fill)
-            .unwrap_err(),
-        "pad_segments: row_splits[1] = 4 is outside 0..=3 (the number of values)",
-    );
-    invalid(
-        values
-            .pad_segments(&Tensor::from([-1i64, 2]), 2, &fill)
-            .unwrap_err(),
-        "pad_segments: row_splits[0] = -1 is outside 0..=3 (the number of values)",
-    );
-    invalid(
-        values
-            .pad_segments(&Tensor::from([0i64, 3, 2]), 2, &fill)
-            .unwrap_err(),
-        "pad_segments: row_splits[2] = 2 is less than row_splits[1] = 3; row splits must not decrease",
-    );
-    invalid(
-        values
-            .pad_segments(&Tensor::from([[0i64, 3]]), 2, &fill)
-            .unwrap_err(),
-        "pad_segments: row_splits must have shape [nrows + 1] (rank 1, at least one entry), got [1, 2]",
-    );
-    let e = values
-        .pad_segments(&Tensor::from([0.0f32, 3.0]), 2, &fill)
-        .unwrap_err();
-    assert!(
-        e.to_string().contains("int32 or int64, found float32"),
-        "{e}"
-    );
-    let e = values
-        .pad_segments(&Tensor::from([0i64, 3]), 2, &Tensor::scalar(0u8))
-        .unwrap_err();
-    assert!(matches!(e, Error::DTypeMismatch { .. }), "{e:?}");
-    let e = values
-        .pad_segments(&Tensor::from([0i64, 3]), 2, &Tensor::from([1, 2, 3]))
-        .unwrap_err();
-    assert!(matches!(e, Error::ShapeMismatch { .. }), "{e:?}");
-    assert!(
-        Tensor::scalar(1)
-            .pad_segments(&Tensor::from([0i64]), 2, &fill)
-            .is_err()
-    );
-    let e = values
-        .pad_segments(&Tensor::from([0i64, 3]), usize::MAX, &fill)
-        .unwrap_err();
-    assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
-    let e = values
-        .pad_segments(&Tensor::from([0i64, 3]), 1 << 40, &fill)
-        .unwrap_err();
-    assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
+        let fill = here(0);
+        let invalid = |e: Error, message: &str| {
+            assert!(matches!(e, Error::InvalidArgument { .. }), "{e:?}");
+            assert_eq!(e.to_string(), message);
+        };
+        invalid(
+            values.pad_segments(&here([0i64, 4]), 2, &fill).unwrap_err(),
+            "pad_segments: row_splits[1] = 4 is outside 0..=3 (the number of values)",
+        );
+        invalid(
+            values
+                .pad_segments(&here([-1i64, 2]), 2, &fill)
+                .unwrap_err(),
+            "pad_segments: row_splits[0] = -1 is outside 0..=3 (the number of values)",
+        );
+        invalid(
+            values
+                .pad_segments(&here([0i64, 3, 2]), 2, &fill)
+                .unwrap_err(),
+            "pad_segments: row_splits[2] = 2 is less than row_splits[1] = 3; row splits must not decrease",
+        );
+        invalid(
+            values
+                .pad_segments(&here([[0i64, 3]]), 2, &fill)
+                .unwrap_err(),
+            "pad_segments: row_splits must have shape [nrows + 1] (rank 1, at least one entry), got [1, 2]",
+        );
+        let e = values
+            .pad_segments(&here([0.0f32, 3.0]), 2, &fill)
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("int32 or int64, found float32"),
+            "{e}"
+        );
+        let e = values
+            .pad_segments(&here([0i64, 3]), 2, &here(0u8))
+            .unwrap_err();
+        assert!(matches!(e, Error::DTypeMismatch { .. }), "{e:?}");
+        let e = values
+            .pad_segments(&here([0i64, 3]), 2, &here([1, 2, 3]))
+            .unwrap_err();
+        assert!(matches!(e, Error::ShapeMismatch { .. }), "{e:?}");
+        assert!(here(1).pad_segments(&here([0i64]), 2, &fill).is_err());
+        let e = values
+            .pad_segments(&here([0i64, 3]), usize::MAX, &fill)
+            .unwrap_err();
+        assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
+        let e = values
+            .pad_segments(&here([0i64, 3]), 1 << 40, &fill)
+            .unwrap_err();
+        assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
+    });
 }
 
 // ------------------------------------------------------------ scatter_nd
@@ -856,233 +847,231 @@ proptest! {
 
 #[test]
 fn scatter_nd_tf_doc_examples() {
-    // tf.scatter_nd: indices [[4], [3], [1], [7]], updates [9, 10, 11, 12], shape [8].
-    let out = Tensor::scatter_nd(
-        &Tensor::from([[4i64], [3], [1], [7]]),
-        &Tensor::from([9, 10, 11, 12]),
-        [8],
-        &Tensor::scalar(0),
-        ScatterMode::Add,
-    )
-    .unwrap();
-    assert_eq!(out.to_vec::<i32>().unwrap(), [0, 11, 0, 10, 9, 0, 0, 12]);
-    // Slices: indices [[0], [2]] into shape [4, 4, 4].
-    let slab = [[5, 5, 5, 5], [6, 6, 6, 6], [7, 7, 7, 7], [8, 8, 8, 8]];
-    let updates = Tensor::from([slab, slab]);
-    let out = Tensor::scatter_nd(
-        &Tensor::from([[0i64], [2]]),
-        &updates,
-        [4, 4, 4],
-        &Tensor::scalar(0),
-        ScatterMode::Error,
-    )
-    .unwrap();
-    let a = out.to_array::<i32>().unwrap();
-    for i in 0..4 {
-        for j in 0..4 {
-            for l in 0..4 {
-                let want = if i == 0 || i == 2 { slab[j][l] } else { 0 };
-                assert_eq!(a[[i, j, l]], want);
+    for_each_device(|_device| {
+        // tf.scatter_nd: indices [[4], [3], [1], [7]], updates [9, 10, 11, 12], shape [8].
+        let out = Tensor::scatter_nd(
+            &here([[4i64], [3], [1], [7]]),
+            &here([9, 10, 11, 12]),
+            [8],
+            &here(0),
+            ScatterMode::Add,
+        )
+        .unwrap();
+        assert_eq!(out.to_vec::<i32>().unwrap(), [0, 11, 0, 10, 9, 0, 0, 12]);
+        // Slices: indices [[0], [2]] into shape [4, 4, 4].
+        let slab = [[5, 5, 5, 5], [6, 6, 6, 6], [7, 7, 7, 7], [8, 8, 8, 8]];
+        let updates = here([slab, slab]);
+        let out = Tensor::scatter_nd(
+            &here([[0i64], [2]]),
+            &updates,
+            [4, 4, 4],
+            &here(0),
+            ScatterMode::Error,
+        )
+        .unwrap();
+        let a = out.to_array::<i32>().unwrap();
+        for i in 0..4 {
+            for j in 0..4 {
+                for l in 0..4 {
+                    let want = if i == 0 || i == 2 { slab[j][l] } else { 0 };
+                    assert_eq!(a[[i, j, l]], want);
+                }
             }
         }
-    }
-    // Duplicates sum in tf.scatter_nd.
-    let out = Tensor::scatter_nd(
-        &Tensor::from([[1i64], [1], [3]]),
-        &Tensor::from([1.5f32, 2.0, 4.0]),
-        [4],
-        &Tensor::scalar(0.0f32),
-        ScatterMode::Add,
-    )
-    .unwrap();
-    assert_eq!(out.to_vec::<f32>().unwrap(), [0.0, 3.5, 0.0, 4.0]);
+        // Duplicates sum in tf.scatter_nd.
+        let out = Tensor::scatter_nd(
+            &here([[1i64], [1], [3]]),
+            &here([1.5f32, 2.0, 4.0]),
+            [4],
+            &here(0.0f32),
+            ScatterMode::Add,
+        )
+        .unwrap();
+        assert_eq!(out.to_vec::<f32>().unwrap(), [0.0, 3.5, 0.0, 4.0]);
+    });
 }
 
 #[test]
 fn scatter_nd_sparse_to_dense() {
-    // SparseTensor(indices=[[0, 0], [1, 2]], values=[1, 2], dense_shape=[3, 4]).
-    let dense = Tensor::scatter_nd(
-        &Tensor::from([[0i64, 0], [1, 2]]),
-        &Tensor::from([1.0f64, 2.0]),
-        [3, 4],
-        &Tensor::scalar(-0.0f64),
-        ScatterMode::Error,
-    )
-    .unwrap();
-    let v = dense.to_vec::<f64>().unwrap();
-    assert_eq!(
-        v,
-        [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0]
-    );
-    // The default value -0.0 keeps its sign.
-    assert!(v[1].is_sign_negative());
-    // Unsorted indices and Last mode: the last row naming a position wins.
-    let out = Tensor::scatter_nd(
-        &Tensor::from([[2i64, 1], [0, 3], [2, 1]]),
-        &Tensor::from([true, true, false]),
-        [3, 4],
-        &Tensor::scalar(false),
-        ScatterMode::Last,
-    )
-    .unwrap();
-    let a = out.to_array::<bool>().unwrap();
-    assert!(a[[0, 3]] && !a[[2, 1]]);
-    assert_eq!(a.iter().filter(|&&b| b).count(), 1);
+    for_each_device(|_device| {
+        // SparseTensor(indices=[[0, 0], [1, 2]], values=[1, 2], dense_shape=[3, 4]).
+        let dense = Tensor::scatter_nd(
+            &here([[0i64, 0], [1, 2]]),
+            &here([1.0f64, 2.0]),
+            [3, 4],
+            &here(-0.0f64),
+            ScatterMode::Error,
+        )
+        .unwrap();
+        let v = dense.to_vec::<f64>().unwrap();
+        assert_eq!(
+            v,
+            [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+        );
+        // The default value -0.0 keeps its sign.
+        assert!(v[1].is_sign_negative());
+        // Unsorted indices and Last mode: the last row naming a position wins.
+        let out = Tensor::scatter_nd(
+            &here([[2i64, 1], [0, 3], [2, 1]]),
+            &here([true, true, false]),
+            [3, 4],
+            &here(false),
+            ScatterMode::Last,
+        )
+        .unwrap();
+        let a = out.to_array::<bool>().unwrap();
+        assert!(a[[0, 3]] && !a[[2, 1]]);
+        assert_eq!(a.iter().filter(|&&b| b).count(), 1);
+    });
 }
 
 #[test]
 fn scatter_nd_validation() {
-    let fill = Tensor::scalar(0.0f32);
-    let ups = Tensor::from([1.0f32, 2.0]);
-    let invalid = |e: Error, needle: &str| {
-        assert!(matches!(e, Error::InvalidArgument { .. }), "{e:?}");
-        assert!(e.to_string().contains(needle), "{e}");
-    };
-    // indices rank and dtype.
-    invalid(
-        Tensor::scatter_nd(
-            &Tensor::from([0i64, 1]),
-            &ups,
-            [3],
-            &fill,
-            ScatterMode::Error,
-        )
-        .unwrap_err(),
-        "indices must have rank 2",
-    );
-    invalid(
-        Tensor::scatter_nd(
-            &Tensor::from([[0.0f64], [1.0]]),
-            &ups,
-            [3],
-            &fill,
-            ScatterMode::Error,
-        )
-        .unwrap_err(),
-        "int32 or int64, found float64",
-    );
-    let idx = Tensor::from([[0i64], [1]]);
-    // fill dtype and rank.
-    let e = Tensor::scatter_nd(&idx, &ups, [3], &Tensor::scalar(0.0f64), ScatterMode::Error)
-        .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Error::DTypeMismatch {
-                expected: DType::F32,
-                found: DType::F64,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
-    invalid(
-        Tensor::scatter_nd(&idx, &ups, [3], &Tensor::from([0.0f32]), ScatterMode::Error)
+    for_each_device(|_device| {
+        let fill = here(0.0f32);
+        let ups = here([1.0f32, 2.0]);
+        let invalid = |e: Error, needle: &str| {
+            assert!(matches!(e, Error::InvalidArgument { .. }), "{e:?}");
+            assert!(e.to_string().contains(needle), "{e}");
+        };
+        // indices rank and dtype.
+        invalid(
+            Tensor::scatter_nd(&here([0i64, 1]), &ups, [3], &fill, ScatterMode::Error).unwrap_err(),
+            "indices must have rank 2",
+        );
+        invalid(
+            Tensor::scatter_nd(
+                &here([[0.0f64], [1.0]]),
+                &ups,
+                [3],
+                &fill,
+                ScatterMode::Error,
+            )
             .unwrap_err(),
-        "fill must be a scalar (rank 0), got a tensor of shape [1]",
-    );
-    // More index entries than axes.
-    invalid(
-        Tensor::scatter_nd(
-            &Tensor::from([[0i64, 0]]),
-            &Tensor::from([1.0f32]),
+            "int32 or int64, found float64",
+        );
+        let idx = here([[0i64], [1]]);
+        // fill dtype and rank.
+        let e = Tensor::scatter_nd(&idx, &ups, [3], &here(0.0f64), ScatterMode::Error).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::DTypeMismatch {
+                    expected: DType::F32,
+                    found: DType::F64,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        invalid(
+            Tensor::scatter_nd(&idx, &ups, [3], &here([0.0f32]), ScatterMode::Error).unwrap_err(),
+            "fill must be a scalar (rank 0), got a tensor of shape [1]",
+        );
+        // More index entries than axes.
+        invalid(
+            Tensor::scatter_nd(
+                &here([[0i64, 0]]),
+                &here([1.0f32]),
+                [3],
+                &fill,
+                ScatterMode::Error,
+            )
+            .unwrap_err(),
+            "have 2 entries per row, more than the 1 axes of shape [3]",
+        );
+        // updates of the wrong shape.
+        let e = Tensor::scatter_nd(
+            &idx,
+            &here([1.0f32, 2.0, 3.0]),
             [3],
             &fill,
             ScatterMode::Error,
         )
-        .unwrap_err(),
-        "have 2 entries per row, more than the 1 axes of shape [3]",
-    );
-    // updates of the wrong shape.
-    let e = Tensor::scatter_nd(
-        &idx,
-        &Tensor::from([1.0f32, 2.0, 3.0]),
-        [3],
-        &fill,
-        ScatterMode::Error,
-    )
-    .unwrap_err();
-    assert!(matches!(e, Error::ShapeMismatch { .. }), "{e:?}");
-    assert!(
-        e.to_string().contains("[2]") && e.to_string().contains("got [3]"),
-        "{e}"
-    );
-    // Out of bounds, negative included, naming the row and entry.
-    let e = Tensor::scatter_nd(
-        &Tensor::from([[0i64, 1], [2, -1]]),
-        &ups,
-        [3, 3],
-        &fill,
-        ScatterMode::Error,
-    )
-    .unwrap_err();
-    assert_oob(
-        &e,
-        "scatter_nd: indices[1, 1] = -1 is out of bounds for axis 1 with size 3",
-    );
-    let e = Tensor::scatter_nd(
-        &Tensor::from([[3i32, 0], [0, 0]]),
-        &ups,
-        [3, 3],
-        &fill,
-        ScatterMode::Add,
-    )
-    .unwrap_err();
-    assert_oob(
-        &e,
-        "scatter_nd: indices[0, 0] = 3 is out of bounds for axis 0 with size 3",
-    );
-    // Repeats under ScatterMode::Error, unsorted: row 3 repeats row 1.
-    let e = Tensor::scatter_nd(
-        &Tensor::from([[2i64, 0], [1, 2], [0, 0], [1, 2], [2, 0]]),
-        &Tensor::from([1.0f32, 2.0, 3.0, 4.0, 5.0]),
-        [3, 3],
-        &fill,
-        ScatterMode::Error,
-    )
-    .unwrap_err();
-    invalid(e, "indices[3] = [1, 2] repeats indices[1]");
-    // Add is not defined for bool.
-    invalid(
-        Tensor::scatter_nd(
-            &idx,
-            &Tensor::from([true, false]),
-            [3],
-            &Tensor::scalar(false),
+        .unwrap_err();
+        assert!(matches!(e, Error::ShapeMismatch { .. }), "{e:?}");
+        assert!(
+            e.to_string().contains("[2]") && e.to_string().contains("got [3]"),
+            "{e}"
+        );
+        // Out of bounds, negative included, naming the row and entry.
+        let e = Tensor::scatter_nd(
+            &here([[0i64, 1], [2, -1]]),
+            &ups,
+            [3, 3],
+            &fill,
+            ScatterMode::Error,
+        )
+        .unwrap_err();
+        assert_oob(
+            &e,
+            "scatter_nd: indices[1, 1] = -1 is out of bounds for axis 1 with size 3",
+        );
+        let e = Tensor::scatter_nd(
+            &here([[3i32, 0], [0, 0]]),
+            &ups,
+            [3, 3],
+            &fill,
             ScatterMode::Add,
         )
-        .unwrap_err(),
-        "not defined for bool",
-    );
-    // Output shapes that cannot exist: overflow, and more than the machine holds.
-    let none = Tensor::zeros([0, 1], DType::I64).unwrap();
-    let no_updates = Tensor::zeros([0], DType::F32).unwrap();
-    let no_rows = Tensor::zeros([0, 1usize << 40], DType::F32).unwrap();
-    let e = Tensor::scatter_nd(
-        &none,
-        &no_rows,
-        [1usize << 40, 1 << 40],
-        &fill,
-        ScatterMode::Error,
-    );
-    let e = e.unwrap_err();
-    assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
-    let e = Tensor::scatter_nd(
-        &none,
-        &no_updates,
-        [1usize << 40],
-        &fill,
-        ScatterMode::Error,
-    )
-    .unwrap_err();
-    assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
-    // Huge empty index tensors with k = 0 allocate nothing of their size.
-    let many = Tensor::zeros([1usize << 50, 0], DType::I64).unwrap();
-    let empty_updates = Tensor::zeros([1usize << 50, 0], DType::F32).unwrap();
-    let e = Tensor::scatter_nd(&many, &empty_updates, [0], &fill, ScatterMode::Error).unwrap_err();
-    invalid(e, "indices[1] = [] repeats indices[0]");
-    let out = Tensor::scatter_nd(&many, &empty_updates, [0], &fill, ScatterMode::Last).unwrap();
-    assert_eq!(out.dims(), [0]);
+        .unwrap_err();
+        assert_oob(
+            &e,
+            "scatter_nd: indices[0, 0] = 3 is out of bounds for axis 0 with size 3",
+        );
+        // Repeats under ScatterMode::Error, unsorted: row 3 repeats row 1.
+        let e = Tensor::scatter_nd(
+            &here([[2i64, 0], [1, 2], [0, 0], [1, 2], [2, 0]]),
+            &here([1.0f32, 2.0, 3.0, 4.0, 5.0]),
+            [3, 3],
+            &fill,
+            ScatterMode::Error,
+        )
+        .unwrap_err();
+        invalid(e, "indices[3] = [1, 2] repeats indices[1]");
+        // Add is not defined for bool.
+        invalid(
+            Tensor::scatter_nd(
+                &idx,
+                &here([true, false]),
+                [3],
+                &here(false),
+                ScatterMode::Add,
+            )
+            .unwrap_err(),
+            "not defined for bool",
+        );
+        // Output shapes that cannot exist: overflow, and more than the machine holds.
+        let none = Tensor::zeros([0, 1], DType::I64).unwrap();
+        let no_updates = Tensor::zeros([0], DType::F32).unwrap();
+        let no_rows = Tensor::zeros([0, 1usize << 40], DType::F32).unwrap();
+        let e = Tensor::scatter_nd(
+            &none,
+            &no_rows,
+            [1usize << 40, 1 << 40],
+            &fill,
+            ScatterMode::Error,
+        );
+        let e = e.unwrap_err();
+        assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
+        let e = Tensor::scatter_nd(
+            &none,
+            &no_updates,
+            [1usize << 40],
+            &fill,
+            ScatterMode::Error,
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
+        // Huge empty index tensors with k = 0 allocate nothing of their size.
+        let many = Tensor::zeros([1usize << 50, 0], DType::I64).unwrap();
+        let empty_updates = Tensor::zeros([1usize << 50, 0], DType::F32).unwrap();
+        let e =
+            Tensor::scatter_nd(&many, &empty_updates, [0], &fill, ScatterMode::Error).unwrap_err();
+        invalid(e, "indices[1] = [] repeats indices[0]");
+        let out = Tensor::scatter_nd(&many, &empty_updates, [0], &fill, ScatterMode::Last).unwrap();
+        assert_eq!(out.dims(), [0]);
+    });
 }
 
 // ------------------------------------------------------------ segment_sum
@@ -1168,64 +1157,58 @@ proptest! {
 
 #[test]
 fn segment_sum_tf_doc_example_and_dtypes() {
-    // tf.math.unsorted_segment_sum(c, segment_ids=[0, 1, 0], num_segments=2).
-    let c = Tensor::from([[1, 2, 3, 4], [5, 6, 7, 8], [4, 3, 2, 1]]);
-    let s = c.segment_sum(&Tensor::from([0i32, 1, 0]), 2).unwrap();
-    assert_eq!(s.to_vec::<i32>().unwrap(), [5, 5, 5, 5, 5, 6, 7, 8]);
-    // Empty segments are zero; integers wrap.
-    let s = Tensor::from([200u8, 100, 7])
-        .segment_sum(&Tensor::from([0i64, 0, 2]), 4)
-        .unwrap();
-    assert_eq!(s.to_vec::<u8>().unwrap(), [44, 0, 7, 0]);
-    // bf16 sums in f32 and rounds once: 256 + 1 + 1 = 258 exactly.
-    let b = |x: f32| tensorbridge::bf16::from_f32(x);
-    let s = Tensor::from([b(256.0), b(1.0), b(1.0)])
-        .segment_sum(&Tensor::from([0i64, 0, 0]), 1)
-        .unwrap();
-    assert_eq!(s.to_vec::<tensorbridge::bf16>().unwrap(), [b(258.0)]);
+    for_each_device(|_device| {
+        // tf.math.unsorted_segment_sum(c, segment_ids=[0, 1, 0], num_segments=2).
+        let c = here([[1, 2, 3, 4], [5, 6, 7, 8], [4, 3, 2, 1]]);
+        let s = c.segment_sum(&here([0i32, 1, 0]), 2).unwrap();
+        assert_eq!(s.to_vec::<i32>().unwrap(), [5, 5, 5, 5, 5, 6, 7, 8]);
+        // Empty segments are zero; integers wrap.
+        let s = here([200u8, 100, 7])
+            .segment_sum(&here([0i64, 0, 2]), 4)
+            .unwrap();
+        assert_eq!(s.to_vec::<u8>().unwrap(), [44, 0, 7, 0]);
+        // bf16 sums in f32 and rounds once: 256 + 1 + 1 = 258 exactly.
+        let b = |x: f32| tensorbridge::bf16::from_f32(x);
+        let s = here([b(256.0), b(1.0), b(1.0)])
+            .segment_sum(&here([0i64, 0, 0]), 1)
+            .unwrap();
+        assert_eq!(s.to_vec::<tensorbridge::bf16>().unwrap(), [b(258.0)]);
+    });
 }
 
 #[test]
 fn segment_sum_validation() {
-    let data = Tensor::from([[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0]]);
-    assert_oob(
-        &data
-            .segment_sum(&Tensor::from([0i64, 3, 1]), 3)
-            .unwrap_err(),
-        "segment_sum: segment_ids[1] = 3 is out of bounds for axis 0 with size 3",
-    );
-    assert_oob(
-        &data
-            .segment_sum(&Tensor::from([0i32, 1, -1]), 3)
-            .unwrap_err(),
-        "segment_sum: segment_ids[2] = -1 is out of bounds for axis 0 with size 3",
-    );
-    let e = data.segment_sum(&Tensor::from([0i64, 1]), 3).unwrap_err();
-    assert!(matches!(e, Error::ShapeMismatch { .. }), "{e:?}");
-    assert!(e.to_string().contains("must have shape [3]"), "{e}");
-    let e = data
-        .segment_sum(&Tensor::from([0.0f32, 1.0, 2.0]), 3)
-        .unwrap_err();
-    assert!(
-        e.to_string().contains("int32 or int64, found float32"),
-        "{e}"
-    );
-    let e = Tensor::from([true, false])
-        .segment_sum(&Tensor::from([0i64, 0]), 1)
-        .unwrap_err();
-    assert!(matches!(e, Error::InvalidArgument { .. }));
-    assert!(e.to_string().contains("bool"), "{e}");
-    let e = Tensor::scalar(1.0f32)
-        .segment_sum(&Tensor::from([0i64]), 1)
-        .unwrap_err();
-    assert!(matches!(e, Error::InvalidArgument { .. }));
-    // num_segments too large for memory, or for usize with the row size.
-    let e = data
-        .segment_sum(&Tensor::from([0i64, 0, 0]), 1 << 42)
-        .unwrap_err();
-    assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
-    let e = data
-        .segment_sum(&Tensor::from([0i64, 0, 0]), usize::MAX)
-        .unwrap_err();
-    assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
+    for_each_device(|_device| {
+        let data = here([[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0]]);
+        assert_oob(
+            &data.segment_sum(&here([0i64, 3, 1]), 3).unwrap_err(),
+            "segment_sum: segment_ids[1] = 3 is out of bounds for axis 0 with size 3",
+        );
+        assert_oob(
+            &data.segment_sum(&here([0i32, 1, -1]), 3).unwrap_err(),
+            "segment_sum: segment_ids[2] = -1 is out of bounds for axis 0 with size 3",
+        );
+        let e = data.segment_sum(&here([0i64, 1]), 3).unwrap_err();
+        assert!(matches!(e, Error::ShapeMismatch { .. }), "{e:?}");
+        assert!(e.to_string().contains("must have shape [3]"), "{e}");
+        let e = data.segment_sum(&here([0.0f32, 1.0, 2.0]), 3).unwrap_err();
+        assert!(
+            e.to_string().contains("int32 or int64, found float32"),
+            "{e}"
+        );
+        let e = here([true, false])
+            .segment_sum(&here([0i64, 0]), 1)
+            .unwrap_err();
+        assert!(matches!(e, Error::InvalidArgument { .. }));
+        assert!(e.to_string().contains("bool"), "{e}");
+        let e = here(1.0f32).segment_sum(&here([0i64]), 1).unwrap_err();
+        assert!(matches!(e, Error::InvalidArgument { .. }));
+        // num_segments too large for memory, or for usize with the row size.
+        let e = data.segment_sum(&here([0i64, 0, 0]), 1 << 42).unwrap_err();
+        assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
+        let e = data
+            .segment_sum(&here([0i64, 0, 0]), usize::MAX)
+            .unwrap_err();
+        assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
+    });
 }

@@ -9,7 +9,7 @@ use ndarray::{ArrayD, IxDyn};
 use num_complex::Complex;
 use proptest::prelude::*;
 use tensorbridge::prelude::*;
-use tensorbridge_tests::for_each_device;
+use tensorbridge_tests::{for_each_device, here, on_each_device};
 
 // ---------------------------------------------------------------------------
 // The reference.
@@ -343,6 +343,7 @@ proptest! {
         batch in 2usize..4,
         inner in any::<bool>(),
     ) {
+        on_each_device(|_device| {
         // Either the inner dims differ, or the batch dims do (neither is 1).
         let (a_dims, b_dims) = if inner {
             (vec![m, k], vec![k + extra, n])
@@ -361,6 +362,8 @@ proptest! {
             }
             other => prop_assert!(false, "expected ShapeMismatch, got {other:?}"),
         }
+        Ok(())
+        })?;
     }
 }
 
@@ -384,22 +387,24 @@ fn every_view_of_every_dtype_on_a_batched_broadcast() {
 
 #[test]
 fn large_products_on_every_path() {
-    // Big enough for the parallel paths: a batch of matrices (one task per
-    // batch entry) and a single matrix split into row blocks.
-    for (a_dims, b_dims) in [
-        (vec![3, 70, 50], vec![50, 80]),
-        (vec![200, 60], vec![60, 90]),
-    ] {
-        for (va, vb) in [
-            (View::Contiguous, View::Contiguous),
-            (View::Transposed, View::Reversed),
-            (View::Strided, View::Transposed),
+    for_each_device(|_device| {
+        // Big enough for the parallel paths: a batch of matrices (one task per
+        // batch entry) and a single matrix split into row blocks.
+        for (a_dims, b_dims) in [
+            (vec![3, 70, 50], vec![50, 80]),
+            (vec![200, 60], vec![60, 90]),
         ] {
-            for dtype in [DType::F32, DType::BF16, DType::C64, DType::I8] {
-                check(&a_dims, &b_dims, (va, vb), dtype, 11);
+            for (va, vb) in [
+                (View::Contiguous, View::Contiguous),
+                (View::Transposed, View::Reversed),
+                (View::Strided, View::Transposed),
+            ] {
+                for dtype in [DType::F32, DType::BF16, DType::C64, DType::I8] {
+                    check(&a_dims, &b_dims, (va, vb), dtype, 11);
+                }
             }
         }
-    }
+    });
 }
 
 // ---------------------------------------------------------------------------
@@ -407,140 +412,150 @@ fn large_products_on_every_path() {
 
 #[test]
 fn hand_worked_2x2() {
-    let a = Tensor::from([[1.0f32, 2.0], [3.0, 4.0]]);
-    let b = Tensor::from([[5.0f32, 6.0], [7.0, 8.0]]);
-    // [[1*5+2*7, 1*6+2*8], [3*5+4*7, 3*6+4*8]]
-    let c = a.matmul(&b).unwrap();
-    assert_eq!(c.dims(), [2, 2]);
-    assert_eq!(c.to_vec::<f32>().unwrap(), [19.0, 22.0, 43.0, 50.0]);
-    // a.T @ b = [[1, 3], [2, 4]] @ b = [[26, 30], [38, 44]]
-    assert_eq!(
-        a.t().unwrap().matmul(&b).unwrap().to_vec::<f32>().unwrap(),
-        [26.0, 30.0, 38.0, 44.0]
-    );
-    // Integers: the same numbers.
-    let ai = Tensor::from([[1i32, 2], [3, 4]]);
-    let bi = Tensor::from([[5i32, 6], [7, 8]]);
-    assert_eq!(
-        ai.matmul(&bi).unwrap().to_vec::<i32>().unwrap(),
-        [19, 22, 43, 50]
-    );
-    // f16: [[1, 2], [3, 4]] @ [[0.5, 0.25], [0.125, 1]] = [[0.75, 2.25], [2, 4.75]]
-    let h = |v: [[f32; 2]; 2]| {
-        Tensor::from_vec(v.concat().into_iter().map(f16::from_f32).collect(), [2, 2]).unwrap()
-    };
-    let hc = h([[1.0, 2.0], [3.0, 4.0]])
-        .matmul(&h([[0.5, 0.25], [0.125, 1.0]]))
-        .unwrap();
-    assert_eq!(hc.dtype(), DType::F16);
-    assert_eq!(
-        hc.to_vec::<f16>().unwrap(),
-        [0.75, 2.25, 2.0, 4.75].map(f16::from_f32)
-    );
-    // complex64: [[1+i, 2], [0, i]] @ [[1, i], [1, 0]]
-    //   = [[(1+i) + 2, (1+i)i], [i, 0]] = [[3+i, -1+i], [i, 0]]
-    let z = |re: f32, im: f32| Complex::new(re, im);
-    let ca = Tensor::from_vec(vec![z(1., 1.), z(2., 0.), z(0., 0.), z(0., 1.)], [2, 2]).unwrap();
-    let cb = Tensor::from_vec(vec![z(1., 0.), z(0., 1.), z(1., 0.), z(0., 0.)], [2, 2]).unwrap();
-    assert_eq!(
-        ca.matmul(&cb).unwrap().to_vec::<Complex<f32>>().unwrap(),
-        [z(3., 1.), z(-1., 1.), z(0., 1.), z(0., 0.)]
-    );
+    for_each_device(|_device| {
+        let a = here([[1.0f32, 2.0], [3.0, 4.0]]);
+        let b = here([[5.0f32, 6.0], [7.0, 8.0]]);
+        // [[1*5+2*7, 1*6+2*8], [3*5+4*7, 3*6+4*8]]
+        let c = a.matmul(&b).unwrap();
+        assert_eq!(c.dims(), [2, 2]);
+        assert_eq!(c.to_vec::<f32>().unwrap(), [19.0, 22.0, 43.0, 50.0]);
+        // a.T @ b = [[1, 3], [2, 4]] @ b = [[26, 30], [38, 44]]
+        assert_eq!(
+            a.t().unwrap().matmul(&b).unwrap().to_vec::<f32>().unwrap(),
+            [26.0, 30.0, 38.0, 44.0]
+        );
+        // Integers: the same numbers.
+        let ai = here([[1i32, 2], [3, 4]]);
+        let bi = here([[5i32, 6], [7, 8]]);
+        assert_eq!(
+            ai.matmul(&bi).unwrap().to_vec::<i32>().unwrap(),
+            [19, 22, 43, 50]
+        );
+        // f16: [[1, 2], [3, 4]] @ [[0.5, 0.25], [0.125, 1]] = [[0.75, 2.25], [2, 4.75]]
+        let h = |v: [[f32; 2]; 2]| {
+            Tensor::from_vec(v.concat().into_iter().map(f16::from_f32).collect(), [2, 2]).unwrap()
+        };
+        let hc = h([[1.0, 2.0], [3.0, 4.0]])
+            .matmul(&h([[0.5, 0.25], [0.125, 1.0]]))
+            .unwrap();
+        assert_eq!(hc.dtype(), DType::F16);
+        assert_eq!(
+            hc.to_vec::<f16>().unwrap(),
+            [0.75, 2.25, 2.0, 4.75].map(f16::from_f32)
+        );
+        // complex64: [[1+i, 2], [0, i]] @ [[1, i], [1, 0]]
+        //   = [[(1+i) + 2, (1+i)i], [i, 0]] = [[3+i, -1+i], [i, 0]]
+        let z = |re: f32, im: f32| Complex::new(re, im);
+        let ca =
+            Tensor::from_vec(vec![z(1., 1.), z(2., 0.), z(0., 0.), z(0., 1.)], [2, 2]).unwrap();
+        let cb =
+            Tensor::from_vec(vec![z(1., 0.), z(0., 1.), z(1., 0.), z(0., 0.)], [2, 2]).unwrap();
+        assert_eq!(
+            ca.matmul(&cb).unwrap().to_vec::<Complex<f32>>().unwrap(),
+            [z(3., 1.), z(-1., 1.), z(0., 1.), z(0., 0.)]
+        );
+    });
 }
 
 #[test]
 fn vectors_follow_numpy_promotion() {
-    let m = Tensor::from([[1, 2, 3], [4, 5, 6]]); // [2, 3]
-    let v3 = Tensor::from([1, 0, -1]);
-    let v2 = Tensor::from([1, -1]);
-    // matrix @ vector: [1-3, 4-6] = [-2, -2], shape [2]
-    let mv = m.matmul(&v3).unwrap();
-    assert_eq!(mv.dims(), [2]);
-    assert_eq!(mv.to_vec::<i32>().unwrap(), [-2, -2]);
-    // vector @ matrix: [1-4, 2-5, 3-6], shape [3]
-    let vm = v2.matmul(&m).unwrap();
-    assert_eq!(vm.dims(), [3]);
-    assert_eq!(vm.to_vec::<i32>().unwrap(), [-3, -3, -3]);
-    // vector @ vector: a scalar
-    let vv = v3.matmul(&v3).unwrap();
-    assert_eq!(vv.rank(), 0);
-    assert_eq!(vv.to_scalar::<i32>().unwrap(), 2);
-    // vector @ batch of matrices: [k] @ [2, k, n] -> [2, n]
-    let batch = Tensor::from([[[1, 2], [3, 4]], [[5, 6], [7, 8]]]);
-    let vb = v2.matmul(&batch).unwrap();
-    assert_eq!(vb.dims(), [2, 2]);
-    assert_eq!(vb.to_vec::<i32>().unwrap(), [-2, -2, -2, -2]);
-    // batch @ vector: [2, m, k] @ [k] -> [2, m]
-    let bv = batch.matmul(&v2).unwrap();
-    assert_eq!(bv.dims(), [2, 2]);
-    assert_eq!(bv.to_vec::<i32>().unwrap(), [-1, -1, -1, -1]);
-    // dot
-    let d = Tensor::from([1.5f64, 2.0])
-        .dot(&Tensor::from([2.0f64, 0.25]))
-        .unwrap();
-    assert_eq!(d.rank(), 0);
-    assert_eq!(d.to_scalar::<f64>().unwrap(), 3.5);
+    for_each_device(|_device| {
+        let m = here([[1, 2, 3], [4, 5, 6]]); // [2, 3]
+        let v3 = here([1, 0, -1]);
+        let v2 = here([1, -1]);
+        // matrix @ vector: [1-3, 4-6] = [-2, -2], shape [2]
+        let mv = m.matmul(&v3).unwrap();
+        assert_eq!(mv.dims(), [2]);
+        assert_eq!(mv.to_vec::<i32>().unwrap(), [-2, -2]);
+        // vector @ matrix: [1-4, 2-5, 3-6], shape [3]
+        let vm = v2.matmul(&m).unwrap();
+        assert_eq!(vm.dims(), [3]);
+        assert_eq!(vm.to_vec::<i32>().unwrap(), [-3, -3, -3]);
+        // vector @ vector: a scalar
+        let vv = v3.matmul(&v3).unwrap();
+        assert_eq!(vv.rank(), 0);
+        assert_eq!(vv.to_scalar::<i32>().unwrap(), 2);
+        // vector @ batch of matrices: [k] @ [2, k, n] -> [2, n]
+        let batch = here([[[1, 2], [3, 4]], [[5, 6], [7, 8]]]);
+        let vb = v2.matmul(&batch).unwrap();
+        assert_eq!(vb.dims(), [2, 2]);
+        assert_eq!(vb.to_vec::<i32>().unwrap(), [-2, -2, -2, -2]);
+        // batch @ vector: [2, m, k] @ [k] -> [2, m]
+        let bv = batch.matmul(&v2).unwrap();
+        assert_eq!(bv.dims(), [2, 2]);
+        assert_eq!(bv.to_vec::<i32>().unwrap(), [-1, -1, -1, -1]);
+        // dot
+        let d = here([1.5f64, 2.0]).dot(&here([2.0f64, 0.25])).unwrap();
+        assert_eq!(d.rank(), 0);
+        assert_eq!(d.to_scalar::<f64>().unwrap(), 3.5);
+    });
 }
 
 #[test]
 fn integers_wrap() {
-    // i8: 100*100 + 100*100 = 20000 = 78*256 + 32 -> 32; 100*1 + 100*2 = 300 -> 44
-    let a = Tensor::from([[100i8, 100], [-128, 1]]);
-    let b = Tensor::from([[100i8, 1], [100, 2]]);
-    // -128*100 + 100 = -12700 = -50*256 + 100 -> 100; -128 + 2 = -126
-    assert_eq!(
-        a.matmul(&b).unwrap().to_vec::<i8>().unwrap(),
-        [32, 44, 100, -126]
-    );
-    // u8: 255*255 = 65025 = 254*256 + 1 -> 1; + 255*1 -> 256 -> 0
-    let u = Tensor::from([[255u8, 255]]);
-    let w = Tensor::from([[255u8], [1]]);
-    assert_eq!(u.matmul(&w).unwrap().to_vec::<u8>().unwrap(), [0]);
-    // i64: (2^62) * 4 wraps to 0
-    let x = Tensor::from([[1i64 << 62]]);
-    let y = Tensor::from([[4i64]]);
-    assert_eq!(x.matmul(&y).unwrap().to_vec::<i64>().unwrap(), [0]);
+    for_each_device(|_device| {
+        // i8: 100*100 + 100*100 = 20000 = 78*256 + 32 -> 32; 100*1 + 100*2 = 300 -> 44
+        let a = here([[100i8, 100], [-128, 1]]);
+        let b = here([[100i8, 1], [100, 2]]);
+        // -128*100 + 100 = -12700 = -50*256 + 100 -> 100; -128 + 2 = -126
+        assert_eq!(
+            a.matmul(&b).unwrap().to_vec::<i8>().unwrap(),
+            [32, 44, 100, -126]
+        );
+        // u8: 255*255 = 65025 = 254*256 + 1 -> 1; + 255*1 -> 256 -> 0
+        let u = here([[255u8, 255]]);
+        let w = here([[255u8], [1]]);
+        assert_eq!(u.matmul(&w).unwrap().to_vec::<u8>().unwrap(), [0]);
+        // i64: (2^62) * 4 wraps to 0
+        let x = here([[1i64 << 62]]);
+        let y = here([[4i64]]);
+        assert_eq!(x.matmul(&y).unwrap().to_vec::<i64>().unwrap(), [0]);
+    });
 }
 
 #[test]
 fn bf16_accumulates_in_f32_and_rounds_once() {
-    // 1 + 4 * 2^-9 = 1 + 2^-7 is a bf16 value; adding 2^-9 to 1 in bf16
-    // one product at a time would round back to 1 every time.
-    let e = bf16::from_f32(2f32.powi(-9));
-    let a = Tensor::from_vec(vec![bf16::ONE, e, e, e, e], [1, 5]).unwrap();
-    let b = Tensor::from_vec(vec![bf16::ONE; 5], [5, 1]).unwrap();
-    let c = a.matmul(&b).unwrap().to_vec::<bf16>().unwrap();
-    assert_eq!(c, [bf16::from_f32(1.0 + 2f32.powi(-7))]);
-    assert_ne!(c[0], bf16::ONE);
+    for_each_device(|_device| {
+        // 1 + 4 * 2^-9 = 1 + 2^-7 is a bf16 value; adding 2^-9 to 1 in bf16
+        // one product at a time would round back to 1 every time.
+        let e = bf16::from_f32(2f32.powi(-9));
+        let a = Tensor::from_vec(vec![bf16::ONE, e, e, e, e], [1, 5]).unwrap();
+        let b = Tensor::from_vec(vec![bf16::ONE; 5], [5, 1]).unwrap();
+        let c = a.matmul(&b).unwrap().to_vec::<bf16>().unwrap();
+        assert_eq!(c, [bf16::from_f32(1.0 + 2f32.powi(-7))]);
+        assert_ne!(c[0], bf16::ONE);
+    });
 }
 
 #[test]
 fn empty_dims() {
-    // k = 0: zeros, np.matmul(np.ones((2, 0)), np.ones((0, 3))) == zeros((2, 3))
-    for dtype in [DType::F32, DType::F16, DType::C64, DType::I8] {
-        let a = Tensor::ones([2, 0], dtype).unwrap();
-        let b = Tensor::ones([0, 3], dtype).unwrap();
-        let c = a.matmul(&b).unwrap();
-        assert_eq!(c.dims(), [2, 3]);
+    for_each_device(|_device| {
+        // k = 0: zeros, np.matmul(np.ones((2, 0)), np.ones((0, 3))) == zeros((2, 3))
+        for dtype in [DType::F32, DType::F16, DType::C64, DType::I8] {
+            let a = Tensor::ones([2, 0], dtype).unwrap();
+            let b = Tensor::ones([0, 3], dtype).unwrap();
+            let c = a.matmul(&b).unwrap();
+            assert_eq!(c.dims(), [2, 3]);
+            assert_eq!(
+                c.numpy().unwrap(),
+                Tensor::zeros([2, 3], dtype).unwrap().numpy().unwrap(),
+                "{dtype}"
+            );
+        }
+        // m = 0, n = 0, an empty batch
+        let f = |d: &[usize]| Tensor::ones(d.to_vec(), DType::F64).unwrap();
+        assert_eq!(f(&[0, 4]).matmul(&f(&[4, 3])).unwrap().dims(), [0, 3]);
+        assert_eq!(f(&[2, 4]).matmul(&f(&[4, 0])).unwrap().dims(), [2, 0]);
+        assert_eq!(f(&[0, 2, 4]).matmul(&f(&[4, 3])).unwrap().dims(), [0, 2, 3]);
         assert_eq!(
-            c.numpy().unwrap(),
-            Tensor::zeros([2, 3], dtype).unwrap().numpy().unwrap(),
-            "{dtype}"
+            f(&[1, 2, 4]).matmul(&f(&[0, 4, 3])).unwrap().dims(),
+            [0, 2, 3]
         );
-    }
-    // m = 0, n = 0, an empty batch
-    let f = |d: &[usize]| Tensor::ones(d.to_vec(), DType::F64).unwrap();
-    assert_eq!(f(&[0, 4]).matmul(&f(&[4, 3])).unwrap().dims(), [0, 3]);
-    assert_eq!(f(&[2, 4]).matmul(&f(&[4, 0])).unwrap().dims(), [2, 0]);
-    assert_eq!(f(&[0, 2, 4]).matmul(&f(&[4, 3])).unwrap().dims(), [0, 2, 3]);
-    assert_eq!(
-        f(&[1, 2, 4]).matmul(&f(&[0, 4, 3])).unwrap().dims(),
-        [0, 2, 3]
-    );
-    let dot = Tensor::zeros([0], DType::I32)
-        .unwrap()
-        .dot(&Tensor::zeros([0], DType::I32).unwrap());
-    assert_eq!(dot.unwrap().to_scalar::<i32>().unwrap(), 0);
+        let dot = Tensor::zeros([0], DType::I32)
+            .unwrap()
+            .dot(&Tensor::zeros([0], DType::I32).unwrap());
+        assert_eq!(dot.unwrap().to_scalar::<i32>().unwrap(), 0);
+    });
 }
 
 // ---------------------------------------------------------------------------
@@ -552,133 +567,147 @@ fn message(e: &Error) -> String {
 
 #[test]
 fn rank_zero_is_invalid_argument() {
-    let s = Tensor::scalar(2.0f32);
-    let m = Tensor::from([[1.0f32]]);
-    for (a, b, side) in [(&s, &m, "lhs"), (&m, &s, "rhs")] {
-        let e = a.matmul(b).unwrap_err();
-        assert!(
-            matches!(e, Error::InvalidArgument { op: "matmul", .. }),
-            "{e:?}"
-        );
-        let msg = message(&e);
-        assert!(
-            msg.contains(&format!("{side} is a scalar (shape [])")),
-            "{msg}"
-        );
-        assert!(msg.contains("rank >= 1"), "{msg}");
-    }
+    for_each_device(|_device| {
+        let s = here(2.0f32);
+        let m = here([[1.0f32]]);
+        for (a, b, side) in [(&s, &m, "lhs"), (&m, &s, "rhs")] {
+            let e = a.matmul(b).unwrap_err();
+            assert!(
+                matches!(e, Error::InvalidArgument { op: "matmul", .. }),
+                "{e:?}"
+            );
+            let msg = message(&e);
+            assert!(
+                msg.contains(&format!("{side} is a scalar (shape [])")),
+                "{msg}"
+            );
+            assert!(msg.contains("rank >= 1"), "{msg}");
+        }
+    });
 }
 
 #[test]
 fn inner_mismatch_names_shapes_and_dims() {
-    let a = Tensor::zeros([2, 3], DType::F32).unwrap();
-    let b = Tensor::zeros([4, 5], DType::F32).unwrap();
-    let e = a.matmul(&b).unwrap_err();
-    assert!(
-        matches!(&e, Error::ShapeMismatch { op: "matmul", lhs, rhs, .. } if lhs == &[2, 3] && rhs == &[4, 5]),
-        "{e:?}"
-    );
-    assert_eq!(
-        message(&e),
-        "matmul: inner dims differ: lhs shape [2, 3] has 3 columns but rhs shape [4, 5] has 4 \
+    for_each_device(|_device| {
+        let a = Tensor::zeros([2, 3], DType::F32).unwrap();
+        let b = Tensor::zeros([4, 5], DType::F32).unwrap();
+        let e = a.matmul(&b).unwrap_err();
+        assert!(
+            matches!(&e, Error::ShapeMismatch { op: "matmul", lhs, rhs, .. } if lhs == &[2, 3] && rhs == &[4, 5]),
+            "{e:?}"
+        );
+        assert_eq!(
+            message(&e),
+            "matmul: inner dims differ: lhs shape [2, 3] has 3 columns but rhs shape [4, 5] has 4 \
          rows; matmul needs lhs.dims[-1] == rhs.dims[-2]"
-    );
-    // With a vector operand, the message says how it was promoted.
-    let v = Tensor::zeros([4], DType::F32).unwrap();
-    let msg = message(&a.matmul(&v).unwrap_err());
-    assert!(
-        msg.contains("rhs shape [4] has 4 rows (a vector on the right is a column)"),
-        "{msg}"
-    );
+        );
+        // With a vector operand, the message says how it was promoted.
+        let v = Tensor::zeros([4], DType::F32).unwrap();
+        let msg = message(&a.matmul(&v).unwrap_err());
+        assert!(
+            msg.contains("rhs shape [4] has 4 rows (a vector on the right is a column)"),
+            "{msg}"
+        );
+    });
 }
 
 #[test]
 fn batch_mismatch_names_batch_dims() {
-    let a = Tensor::zeros([2, 3, 4, 5], DType::F64).unwrap();
-    let b = Tensor::zeros([4, 5, 6], DType::F64).unwrap();
-    let e = a.matmul(&b).unwrap_err();
-    assert!(
-        matches!(&e, Error::ShapeMismatch { lhs, rhs, .. } if lhs == &[2, 3, 4, 5] && rhs == &[4, 5, 6]),
-        "{e:?}"
-    );
-    assert_eq!(
-        message(&e),
-        "matmul: batch dims [2, 3] of lhs shape [2, 3, 4, 5] and [4] of rhs shape [4, 5, 6] do \
+    for_each_device(|_device| {
+        let a = Tensor::zeros([2, 3, 4, 5], DType::F64).unwrap();
+        let b = Tensor::zeros([4, 5, 6], DType::F64).unwrap();
+        let e = a.matmul(&b).unwrap_err();
+        assert!(
+            matches!(&e, Error::ShapeMismatch { lhs, rhs, .. } if lhs == &[2, 3, 4, 5] && rhs == &[4, 5, 6]),
+            "{e:?}"
+        );
+        assert_eq!(
+            message(&e),
+            "matmul: batch dims [2, 3] of lhs shape [2, 3, 4, 5] and [4] of rhs shape [4, 5, 6] do \
          not broadcast: aligned from the right, 3 and 4 differ and neither is 1"
-    );
+        );
+    });
 }
 
 #[test]
 fn mixed_dtypes_are_dtype_mismatch() {
-    let a = Tensor::from([[1.0f32]]);
-    let b = Tensor::from([[1.0f64]]);
-    let e = a.matmul(&b).unwrap_err();
-    assert!(
-        matches!(
+    for_each_device(|_device| {
+        let a = here([[1.0f32]]);
+        let b = here([[1.0f64]]);
+        let e = a.matmul(&b).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::DTypeMismatch {
+                    op: "matmul",
+                    expected: DType::F32,
+                    found: DType::F64
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(message(&e).contains("cast(DType::F32)"), "{e}");
+        let e = here([1i32]).dot(&here([1i64])).unwrap_err();
+        assert!(matches!(
             e,
             Error::DTypeMismatch {
-                op: "matmul",
-                expected: DType::F32,
-                found: DType::F64
+                op: "dot",
+                expected: DType::I32,
+                found: DType::I64
             }
-        ),
-        "{e:?}"
-    );
-    assert!(message(&e).contains("cast(DType::F32)"), "{e}");
-    let e = Tensor::from([1i32]).dot(&Tensor::from([1i64])).unwrap_err();
-    assert!(matches!(
-        e,
-        Error::DTypeMismatch {
-            op: "dot",
-            expected: DType::I32,
-            found: DType::I64
-        }
-    ));
+        ));
+    });
 }
 
 #[test]
 fn bool_is_invalid_argument() {
-    let a = Tensor::from([[true, false], [false, true]]);
-    let e = a.matmul(&a).unwrap_err();
-    assert!(
-        matches!(e, Error::InvalidArgument { op: "matmul", .. }),
-        "{e:?}"
-    );
-    assert!(message(&e).contains("not defined for dtype bool"), "{e}");
+    for_each_device(|_device| {
+        let a = here([[true, false], [false, true]]);
+        let e = a.matmul(&a).unwrap_err();
+        assert!(
+            matches!(e, Error::InvalidArgument { op: "matmul", .. }),
+            "{e:?}"
+        );
+        assert!(message(&e).contains("not defined for dtype bool"), "{e}");
+    });
 }
 
 #[test]
 fn dot_rules() {
-    let m = Tensor::from([[1, 2]]);
-    let v = Tensor::from([1, 2]);
-    let e = m.dot(&v).unwrap_err();
-    assert!(
-        matches!(e, Error::InvalidArgument { op: "dot", .. }),
-        "{e:?}"
-    );
-    assert!(message(&e).contains("lhs has shape [1, 2] (rank 2)"), "{e}");
-    let e = v.dot(&Tensor::from([1, 2, 3])).unwrap_err();
-    assert!(
-        matches!(&e, Error::ShapeMismatch { op: "dot", lhs, rhs, .. } if lhs == &[2] && rhs == &[3]),
-        "{e:?}"
-    );
-    assert!(message(&e).contains("(2 vs 3)"), "{e}");
+    for_each_device(|_device| {
+        let m = here([[1, 2]]);
+        let v = here([1, 2]);
+        let e = m.dot(&v).unwrap_err();
+        assert!(
+            matches!(e, Error::InvalidArgument { op: "dot", .. }),
+            "{e:?}"
+        );
+        assert!(message(&e).contains("lhs has shape [1, 2] (rank 2)"), "{e}");
+        let e = v.dot(&here([1, 2, 3])).unwrap_err();
+        assert!(
+            matches!(&e, Error::ShapeMismatch { op: "dot", lhs, rhs, .. } if lhs == &[2] && rhs == &[3]),
+            "{e:?}"
+        );
+        assert!(message(&e).contains("(2 vs 3)"), "{e}");
+    });
 }
 
 #[test]
 fn huge_results_are_refused_before_allocating() {
-    // Batch dims [2^32, 1] and [2^32] broadcast to [2^32, 2^32]: 2^64
-    // elements do not fit in usize.
-    let one = |rank: usize| Tensor::zeros(vec![1; rank], DType::F32).unwrap();
-    let a = one(4).broadcast_to([1usize << 32, 1, 1, 1]).unwrap();
-    let b = one(3).broadcast_to([1usize << 32, 1, 1]).unwrap();
-    let e = a.matmul(&b).unwrap_err();
-    assert!(
-        matches!(e, Error::ShapeOverflow { op: "matmul", .. }),
-        "{e:?}"
-    );
-    // 2^40 f32 elements fit in usize but not in memory.
-    let a = one(3).broadcast_to([1usize << 40, 1, 1]).unwrap();
-    let e = a.matmul(&one(2)).unwrap_err();
-    assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
+    for_each_device(|_device| {
+        // Batch dims [2^32, 1] and [2^32] broadcast to [2^32, 2^32]: 2^64
+        // elements do not fit in usize.
+        let one = |rank: usize| Tensor::zeros(vec![1; rank], DType::F32).unwrap();
+        let a = one(4).broadcast_to([1usize << 32, 1, 1, 1]).unwrap();
+        let b = one(3).broadcast_to([1usize << 32, 1, 1]).unwrap();
+        let e = a.matmul(&b).unwrap_err();
+        assert!(
+            matches!(e, Error::ShapeOverflow { op: "matmul", .. }),
+            "{e:?}"
+        );
+        // 2^40 f32 elements fit in usize but not in memory.
+        let a = one(3).broadcast_to([1usize << 40, 1, 1]).unwrap();
+        let e = a.matmul(&one(2)).unwrap_err();
+        assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
+    });
 }

@@ -7,7 +7,9 @@ use proptest::prelude::*;
 use tensorbridge::prelude::*;
 use tensorbridge::strategies::{elements, shapes, tensor_data, views};
 use tensorbridge::{Complex, bf16, f16, s};
-use tensorbridge_tests::{Naive, Positions, broadcastable, for_each_device, same};
+use tensorbridge_tests::{
+    Naive, Positions, broadcastable, for_each_device, here, on_each_device, same,
+};
 
 /// `cases` cases per property, no regression files written.
 fn config(cases: u32) -> ProptestConfig {
@@ -133,6 +135,7 @@ proptest! {
             }),
         ]
     ) {
+        on_each_device(|_device| {
         let n: usize = source.iter().product();
         let data: Vec<i64> = (0..n as i64).collect();
         let t = Tensor::from_vec(data.clone(), source.as_slice())?;
@@ -160,6 +163,8 @@ proptest! {
                 prop_assert!(msg.contains(&format!("{target:?}")), "{msg}");
             }
         }
+        Ok(())
+        })?;
     }
 }
 
@@ -244,7 +249,8 @@ proptest! {
     /// even, overflowing to ±inf, signs of zeros kept.
     #[test]
     fn cast_f32_to_half_rounds_to_nearest_even(xs in proptest::collection::vec(finite_f32(), 1..64)) {
-        let t = Tensor::from(xs.clone());
+        on_each_device(|_device| {
+        let t = here(xs.clone());
         let halves = t.cast(DType::F16)?.to_vec::<f16>()?;
         let brains = t.cast(DType::BF16)?.to_vec::<bf16>()?;
         for ((&x, h), b) in xs.iter().zip(halves).zip(brains) {
@@ -255,6 +261,8 @@ proptest! {
             prop_assert_eq!(b.to_f64(), want, "bf16 of {:e} ({:#010x})", x, x.to_bits());
             prop_assert_eq!(b.is_sign_negative(), want.is_sign_negative(), "sign of bf16 of {:e}", x);
         }
+        Ok(())
+        })?;
     }
 
     /// Widening and narrowing back is the identity: i8 → i64 → i8,
@@ -269,11 +277,12 @@ proptest! {
         bf16s in proptest::collection::vec(elements::<bf16>(), 0..64),
         f32s in proptest::collection::vec(elements::<f32>(), 0..64),
     ) {
+        on_each_device(|_device| {
         let back = |t: Tensor, via: DType, to: DType| t.cast(via)?.cast(to);
-        prop_assert_eq!(back(Tensor::from(i8s.clone()), DType::I64, DType::I8)?.to_vec::<i8>()?, i8s);
-        prop_assert_eq!(back(Tensor::from(u8s.clone()), DType::I16, DType::U8)?.to_vec::<u8>()?, u8s);
-        prop_assert_eq!(back(Tensor::from(i32s.clone()), DType::F64, DType::I32)?.to_vec::<i32>()?, i32s);
-        let got = back(Tensor::from(f16s.clone()), DType::F32, DType::F16)?.to_vec::<f16>()?;
+        prop_assert_eq!(back(here(i8s.clone()), DType::I64, DType::I8)?.to_vec::<i8>()?, i8s.clone());
+        prop_assert_eq!(back(here(u8s.clone()), DType::I16, DType::U8)?.to_vec::<u8>()?, u8s.clone());
+        prop_assert_eq!(back(here(i32s.clone()), DType::F64, DType::I32)?.to_vec::<i32>()?, i32s.clone());
+        let got = back(here(f16s.clone()), DType::F32, DType::F16)?.to_vec::<f16>()?;
         for (g, w) in got.iter().zip(&f16s) {
             if w.is_nan() {
                 prop_assert!(g.is_nan());
@@ -281,8 +290,10 @@ proptest! {
                 prop_assert_eq!(g.to_bits(), w.to_bits());
             }
         }
-        prop_assert!(same(&back(Tensor::from(bf16s.clone()), DType::F32, DType::BF16)?.to_vec::<bf16>()?, &bf16s));
-        prop_assert!(same(&back(Tensor::from(f32s.clone()), DType::F64, DType::F32)?.to_vec::<f32>()?, &f32s));
+        prop_assert!(same(&back(here(bf16s.clone()), DType::F32, DType::BF16)?.to_vec::<bf16>()?, &bf16s));
+        prop_assert!(same(&back(here(f32s.clone()), DType::F64, DType::F32)?.to_vec::<f32>()?, &f32s));
+        Ok(())
+        })?;
     }
 }
 
@@ -436,69 +447,71 @@ fn the_view_reference_is_right() {
 /// they must agree with the naive reference as the small ones do.
 #[test]
 fn large_views_and_casts_match_the_reference() {
-    use tensorbridge::strategies::ViewOp;
-    let dims = [96usize, 70, 80]; // 537,600 i64: 4.3 MB
-    let n: usize = dims.iter().product();
-    let data: Vec<i64> = (0..n as i64).collect();
-    let chains: Vec<Vec<ViewOp>> = vec![
-        vec![],
-        vec![ViewOp::Transpose(vec![2, 0, 1])],
-        vec![ViewOp::Slice(vec![
-            SliceArg::range(None, None, -1),
-            SliceArg::range(Some(1), None, 2),
-        ])],
-        vec![ViewOp::Slice(vec![SliceArg::range(Some(3), None, 1)])],
-        vec![
-            ViewOp::Slice(vec![
-                SliceArg::Index(-1),
-                SliceArg::FULL,
-                SliceArg::Index(5),
-            ]),
-            ViewOp::BroadcastTo(vec![9000, 70]),
-        ],
-        vec![
-            ViewOp::Transpose(vec![1, 0, 2]),
-            ViewOp::Reshape(vec![Some(70), None]),
-            ViewOp::Slice(vec![SliceArg::FULL, SliceArg::range(None, None, -3)]),
-        ],
-    ];
-    for ops in chains {
-        let t = ops
-            .iter()
-            .try_fold(Tensor::from_vec(data.clone(), dims).unwrap(), |t, op| {
-                op.apply(&t)
-            })
+    for_each_device(|_device| {
+        use tensorbridge::strategies::ViewOp;
+        let dims = [96usize, 70, 80]; // 537,600 i64: 4.3 MB
+        let n: usize = dims.iter().product();
+        let data: Vec<i64> = (0..n as i64).collect();
+        let chains: Vec<Vec<ViewOp>> = vec![
+            vec![],
+            vec![ViewOp::Transpose(vec![2, 0, 1])],
+            vec![ViewOp::Slice(vec![
+                SliceArg::range(None, None, -1),
+                SliceArg::range(Some(1), None, 2),
+            ])],
+            vec![ViewOp::Slice(vec![SliceArg::range(Some(3), None, 1)])],
+            vec![
+                ViewOp::Slice(vec![
+                    SliceArg::Index(-1),
+                    SliceArg::FULL,
+                    SliceArg::Index(5),
+                ]),
+                ViewOp::BroadcastTo(vec![9000, 70]),
+            ],
+            vec![
+                ViewOp::Transpose(vec![1, 0, 2]),
+                ViewOp::Reshape(vec![Some(70), None]),
+                ViewOp::Slice(vec![SliceArg::FULL, SliceArg::range(None, None, -3)]),
+            ],
+        ];
+        for ops in chains {
+            let t = ops
+                .iter()
+                .try_fold(Tensor::from_vec(data.clone(), dims).unwrap(), |t, op| {
+                    op.apply(&t)
+                })
+                .unwrap();
+            let reference = ops
+                .iter()
+                .fold(Naive::new(data.clone(), &dims), |r, op| r.apply(op));
+            assert_eq!(t.dims(), &reference.dims[..], "{ops:?}");
+            assert_eq!(t.to_vec::<i64>().unwrap(), reference.data, "{ops:?}");
+            let widened: Vec<f64> = reference.data.iter().map(|&x| x as f64).collect();
+            assert_eq!(
+                t.cast(DType::F64).unwrap().to_vec::<f64>().unwrap(),
+                widened,
+                "{ops:?}"
+            );
+            let narrowed: Vec<i16> = reference.data.iter().map(|&x| x as i16).collect();
+            assert_eq!(
+                t.cast(DType::I16).unwrap().to_vec::<i16>().unwrap(),
+                narrowed,
+                "{ops:?}"
+            );
+            assert_eq!(
+                t.contiguous_copy().unwrap().to_vec::<i64>().unwrap(),
+                reference.data
+            );
+        }
+        // Large fills and copies of contiguous buffers.
+        let full = Tensor::full([1 << 19], 2.5f64)
+            .unwrap()
+            .to_vec::<f64>()
             .unwrap();
-        let reference = ops
-            .iter()
-            .fold(Naive::new(data.clone(), &dims), |r, op| r.apply(op));
-        assert_eq!(t.dims(), &reference.dims[..], "{ops:?}");
-        assert_eq!(t.to_vec::<i64>().unwrap(), reference.data, "{ops:?}");
-        let widened: Vec<f64> = reference.data.iter().map(|&x| x as f64).collect();
-        assert_eq!(
-            t.cast(DType::F64).unwrap().to_vec::<f64>().unwrap(),
-            widened,
-            "{ops:?}"
-        );
-        let narrowed: Vec<i16> = reference.data.iter().map(|&x| x as i16).collect();
-        assert_eq!(
-            t.cast(DType::I16).unwrap().to_vec::<i16>().unwrap(),
-            narrowed,
-            "{ops:?}"
-        );
-        assert_eq!(
-            t.contiguous_copy().unwrap().to_vec::<i64>().unwrap(),
-            reference.data
-        );
-    }
-    // Large fills and copies of contiguous buffers.
-    let full = Tensor::full([1 << 19], 2.5f64)
-        .unwrap()
-        .to_vec::<f64>()
-        .unwrap();
-    assert!(full.len() == 1 << 19 && full.iter().all(|&x| x == 2.5));
-    let copied = Tensor::from_slice(&data, [n]).unwrap();
-    assert_eq!(copied.to_vec::<i64>().unwrap(), data);
-    let tail = copied.slice(s![12345..]).unwrap().to_vec::<i64>().unwrap();
-    assert_eq!(tail, data[12345..]);
+        assert!(full.len() == 1 << 19 && full.iter().all(|&x| x == 2.5));
+        let copied = Tensor::from_slice(&data, [n]).unwrap();
+        assert_eq!(copied.to_vec::<i64>().unwrap(), data);
+        let tail = copied.slice(s![12345..]).unwrap().to_vec::<i64>().unwrap();
+        assert_eq!(tail, data[12345..]);
+    });
 }

@@ -13,7 +13,7 @@ use tensorbridge::ragged::strategies::{RaggedSpec, invalid_inputs, ragged_specs_
 use tensorbridge::ragged::{Nested, RaggedTensor, TensorRows};
 use tensorbridge::strategies::elements;
 use tensorbridge::{Complex, bf16, f16};
-use tensorbridge_tests::{indices, same};
+use tensorbridge_tests::{here, indices, on_each_device, same};
 
 /// The element of the dense output at `idx` (one index per output dim),
 /// worked out from the spec's splits: walk down the ragged levels, then
@@ -107,9 +107,10 @@ fn naive_entry<T>(spec: &RaggedSpec<T>, idx: &[usize]) -> Option<usize> {
 /// in C order (so canonical), with their values, and densifies to
 /// `to_tensor` with a zero default.
 fn check_to_sparse<T: Element>(spec: &RaggedSpec<T>) -> std::result::Result<(), TestCaseError> {
-    let rt = spec.tensor();
+    let rt = tensor_here(spec);
     let bounding = naive_bounding(spec);
     let st = rt.to_sparse().unwrap();
+    prop_assert_eq!(st.device(), Device::current());
     prop_assert!(st.is_canonical());
     prop_assert_eq!(st.dense_shape().dims(), &bounding[..]);
     prop_assert_eq!(st.dtype(), T::DTYPE);
@@ -133,6 +134,20 @@ fn check_to_sparse<T: Element>(spec: &RaggedSpec<T>) -> std::result::Result<(), 
         &padded.to_vec::<T>().unwrap()
     ));
     Ok(())
+}
+
+/// The ragged tensor of `spec` with its values and every level of row
+/// splits made on the device of the current scope (`spec.tensor()` leaves
+/// the splits on the host).
+fn tensor_here<T: Element>(spec: &RaggedSpec<T>) -> RaggedTensor {
+    let splits = spec
+        .nested_row_splits
+        .iter()
+        .map(|s| here(s.clone()))
+        .collect();
+    let rt = RaggedTensor::from_nested_row_splits(spec.values_tensor(), splits).unwrap();
+    assert_eq!(rt.flat_values().device(), Device::current());
+    rt
 }
 
 fn parts(rt: &RaggedTensor) -> (Vec<Vec<i64>>, Vec<usize>) {
@@ -184,7 +199,7 @@ fn check_to_tensor<T: Element>(
     default: &[T],
     scalar: bool,
 ) -> std::result::Result<(), TestCaseError> {
-    let rt = spec.tensor();
+    let rt = tensor_here(spec);
     let k = spec.nested_row_splits.len();
     let bounding = naive_bounding(spec);
     prop_assert_eq!(rt.bounding_shape().unwrap(), bounding.clone());
@@ -195,7 +210,7 @@ fn check_to_tensor<T: Element>(
         .collect();
     let out_inner = dims[k + 1..].to_vec();
     let default_t = if scalar {
-        Tensor::scalar(default[0])
+        here(default[0])
     } else {
         Tensor::from_vec(default.to_vec(), out_inner.clone()).unwrap()
     };
@@ -207,6 +222,7 @@ fn check_to_tensor<T: Element>(
         prop_assert!(same(&dense.to_vec::<T>().unwrap(), &want));
     }
     let dense = rt.to_tensor_with_shape(&default_t, shape).unwrap();
+    prop_assert_eq!(dense.device(), Device::current());
     prop_assert_eq!(dense.dims(), &dims[..]);
     let want = naive_dense(spec, &dims, default, &out_inner);
     let got = dense.to_vec::<T>().unwrap();
@@ -222,17 +238,17 @@ macro_rules! every_dtype {
                 #![proptest_config(ProptestConfig::with_cases(48))]
                 #[test]
                 fn to_tensor_matches_naive((spec, shape, default, scalar) in to_tensor_case::<$t>()) {
-                    check_to_tensor(&spec, &shape, &default, scalar)?;
+                    on_each_device(|_| check_to_tensor(&spec, &shape, &default, scalar))?;
                 }
 
                 #[test]
                 fn parts_rows_and_numpy_match_the_data(spec in ragged_specs_of::<$t>()) {
-                    check_parts(&spec)?;
+                    on_each_device(|_| check_parts(&spec))?;
                 }
 
                 #[test]
                 fn to_sparse_densifies_to_to_tensor(spec in ragged_specs_of::<$t>()) {
-                    check_to_sparse(&spec)?;
+                    on_each_device(|_| check_to_sparse(&spec))?;
                 }
             }
         }
@@ -260,7 +276,7 @@ every_dtype! {
 /// Accessors, rows, `to_list`, `numpy` and Display length agree with the
 /// spec the tensor was built from.
 fn check_parts<T: Element>(spec: &RaggedSpec<T>) -> std::result::Result<(), TestCaseError> {
-    let rt = spec.tensor();
+    let rt = tensor_here(spec);
     let k = spec.nested_row_splits.len();
     prop_assert_eq!(rt.ragged_rank(), k);
     prop_assert_eq!(rt.nrows(), spec.nested_row_splits[0].len() - 1);
@@ -324,11 +340,12 @@ proptest! {
     /// Every constructor builds the same tensor from the same partition.
     #[test]
     fn constructors_agree(spec in ragged_specs_of::<i64>()) {
-        let rt = spec.tensor();
+        on_each_device(|_device| {
+        let rt = tensor_here(&spec);
         let want = parts(&rt);
         let values = spec.values_tensor();
         let lengths: Vec<Tensor> = spec.nested_row_splits.iter()
-            .map(|s| Tensor::from(s.windows(2).map(|w| w[1] - w[0]).collect::<Vec<_>>()))
+            .map(|s| here(s.windows(2).map(|w| w[1] - w[0]).collect::<Vec<_>>()))
             .collect();
         let by_lengths = RaggedTensor::from_nested_row_lengths(values.clone(), lengths.clone()).unwrap();
         prop_assert_eq!(parts(&by_lengths), want.clone());
@@ -341,12 +358,12 @@ proptest! {
             .flat_map(|(r, w)| std::iter::repeat_n(r as i32, (w[1] - w[0]) as usize))
             .collect();
         let innermost = [
-            RaggedTensor::from_row_splits(values.clone(), Tensor::from(inner.clone())).unwrap(),
+            RaggedTensor::from_row_splits(values.clone(), here(inner.clone())).unwrap(),
             RaggedTensor::from_row_lengths(values.clone(), lengths[k - 1].clone()).unwrap(),
-            RaggedTensor::from_value_rowids(values.clone(), Tensor::from(ids), Some(nrows)).unwrap(),
+            RaggedTensor::from_value_rowids(values.clone(), here(ids), Some(nrows)).unwrap(),
         ];
         for r in &innermost {
-            let mut levels = spec.splits_tensors();
+            let mut levels: Vec<Tensor> = spec.nested_row_splits.iter().map(|s| here(s.clone())).collect();
             levels.pop();
             levels.extend(r.nested_row_splits().iter().cloned());
             let whole = RaggedTensor::from_nested_row_splits(r.flat_values().clone(), levels).unwrap();
@@ -374,37 +391,43 @@ proptest! {
                     spec.values.iter().map(|&v| if v == padding { 0 } else { v }).collect::<Vec<_>>(),
                     values.dims().to_vec(),
                 ).unwrap(),
-                Tensor::from(inner.clone()),
+                here(inner.clone()),
             ).unwrap();
-            let dense = clean.to_tensor(&Tensor::scalar(padding)).unwrap();
-            let back = RaggedTensor::from_tensor(&dense, TensorRows::Padding(Tensor::scalar(padding))).unwrap();
+            let dense = clean.to_tensor(&here(padding)).unwrap();
+            let back = RaggedTensor::from_tensor(&dense, TensorRows::Padding(here(padding))).unwrap();
             prop_assert_eq!(parts(&back), parts(&clean));
             prop_assert_eq!(back.flat_values().to_vec::<i64>().unwrap(), clean.flat_values().to_vec::<i64>().unwrap());
         }
+        Ok(())
+        })?;
     }
 
     /// to_tensor then from_tensor gives the ragged tensor back (with its
     /// lengths), and from_tensor of any dense tensor pads back to it.
     #[test]
     fn from_tensor_inverts_to_tensor(spec in ragged_specs_of::<f32>(), fill in elements::<f32>()) {
-        let rt = spec.tensor();
+        on_each_device(|_device| {
+        let rt = tensor_here(&spec);
         let k = spec.nested_row_splits.len();
-        let dense = rt.to_tensor(&Tensor::scalar(fill)).unwrap();
+        let dense = rt.to_tensor(&here(fill)).unwrap();
         if k == 1 {
             let back = RaggedTensor::from_tensor(&dense, TensorRows::Lengths(rt.row_lengths().unwrap())).unwrap();
             prop_assert_eq!(parts(&back), parts(&rt));
             prop_assert!(same(&back.flat_values().to_vec::<f32>().unwrap(), &spec.values));
         }
         let uniform = RaggedTensor::from_tensor_with_ragged_rank(&dense, TensorRows::All, k).unwrap();
-        let again = uniform.to_tensor(&Tensor::scalar(fill)).unwrap();
+        let again = uniform.to_tensor(&here(fill)).unwrap();
         prop_assert_eq!(again.dims(), dense.dims());
         prop_assert!(same(&again.to_vec::<f32>().unwrap(), &dense.to_vec::<f32>().unwrap()));
+        Ok(())
+        })?;
     }
 
     /// concat stacks the rows: splits shifted, values appended.
     #[test]
     fn concat_appends_rows(a in ragged_specs_of::<i32>(), b in ragged_specs_of::<i32>()) {
-        let (ra, rb) = (a.tensor(), b.tensor());
+        on_each_device(|_device| {
+        let (ra, rb) = (tensor_here(&a), tensor_here(&b));
         let c = RaggedTensor::concat(&[&ra, &rb]);
         if a.nested_row_splits.len() != b.nested_row_splits.len() || a.inner_dims != b.inner_dims {
             prop_assert!(c.is_err());
@@ -420,6 +443,8 @@ proptest! {
                 prop_assert_eq!(s.to_vec::<i64>().unwrap(), want);
             }
         }
+        Ok(())
+        })?;
     }
 
     /// Invalid input of every kind is an Err naming the operation, never a

@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use tensorbridge::prelude::*;
 use tensorbridge::random::philox4x32_10;
 use tensorbridge::{image, random};
-use tensorbridge_tests::{for_each_device, on_each_device};
+use tensorbridge_tests::{for_each_device, here, on_each_device};
 
 // ---------------------------------------------------------------- helpers
 
@@ -114,19 +114,21 @@ fn philox_known_answer_vectors() {
 
 #[test]
 fn scenario_shapes() {
-    let x = random::normal([3, 256, 256, 3], 0.0, 1.0, DType::F32, Some(42)).unwrap();
-    assert_eq!(x.dims(), [3, 256, 256, 3]);
-    assert_eq!(x.dtype(), DType::F32);
-    let b = random::normal([32, 28, 28, 1], 0.0, 1.0, DType::F32, Some(42)).unwrap();
-    assert_eq!(b.dims(), [32, 28, 28, 1]);
-    // The batch is the first 25088 samples of the same stream.
-    let first = &x.to_vec::<f32>().unwrap()[..32 * 28 * 28];
-    assert_eq!(bits32(first), bits32(&b.to_vec::<f32>().unwrap()));
-    // Scalars and empty shapes.
-    let s = random::uniform((), 0.0, 1.0, DType::F64, Some(1)).unwrap();
-    assert_eq!((s.rank(), s.numel()), (0, 1));
-    let e = random::normal([4, 0, 2], 0.0, 1.0, DType::BF16, Some(1)).unwrap();
-    assert_eq!((e.dims(), e.numel()), (&[4, 0, 2][..], 0));
+    for_each_device(|_device| {
+        let x = random::normal([3, 256, 256, 3], 0.0, 1.0, DType::F32, Some(42)).unwrap();
+        assert_eq!(x.dims(), [3, 256, 256, 3]);
+        assert_eq!(x.dtype(), DType::F32);
+        let b = random::normal([32, 28, 28, 1], 0.0, 1.0, DType::F32, Some(42)).unwrap();
+        assert_eq!(b.dims(), [32, 28, 28, 1]);
+        // The batch is the first 25088 samples of the same stream.
+        let first = &x.to_vec::<f32>().unwrap()[..32 * 28 * 28];
+        assert_eq!(bits32(first), bits32(&b.to_vec::<f32>().unwrap()));
+        // Scalars and empty shapes.
+        let s = random::uniform((), 0.0, 1.0, DType::F64, Some(1)).unwrap();
+        assert_eq!((s.rank(), s.numel()), (0, 1));
+        let e = random::normal([4, 0, 2], 0.0, 1.0, DType::BF16, Some(1)).unwrap();
+        assert_eq!((e.dims(), e.numel()), (&[4, 0, 2][..], 0));
+    });
 }
 
 #[test]
@@ -277,219 +279,239 @@ fn thread_count_does_not_change_the_bits() {
 
 #[test]
 fn normal_f32_statistics_over_a_million_samples() {
-    let n = 1_000_000;
-    let t = random::normal([n], 0.0, 1.0, DType::F32, Some(2024)).unwrap();
-    let v: Vec<f64> = t
-        .to_vec::<f32>()
-        .unwrap()
-        .into_iter()
-        .map(f64::from)
-        .collect();
-    let (mean, std) = mean_std(&v);
-    // Standard errors: 0.001 for the mean, 0.0007 for the std; 5 of them.
-    assert!(mean.abs() < 0.005, "mean {mean}");
-    assert!((std - 1.0).abs() < 0.0035, "std {std}");
-    let d = ks_statistic(v, phi);
-    assert!(d < ks_critical(n), "KS D = {d}");
+    for_each_device(|_device| {
+        let n = 1_000_000;
+        let t = random::normal([n], 0.0, 1.0, DType::F32, Some(2024)).unwrap();
+        let v: Vec<f64> = t
+            .to_vec::<f32>()
+            .unwrap()
+            .into_iter()
+            .map(f64::from)
+            .collect();
+        let (mean, std) = mean_std(&v);
+        // Standard errors: 0.001 for the mean, 0.0007 for the std; 5 of them.
+        assert!(mean.abs() < 0.005, "mean {mean}");
+        assert!((std - 1.0).abs() < 0.0035, "std {std}");
+        let d = ks_statistic(v, phi);
+        assert!(d < ks_critical(n), "KS D = {d}");
+    });
 }
 
 #[test]
 fn normal_f64_statistics_with_mean_and_std() {
-    let n = 1_000_000;
-    let (mu, sigma) = (-3.0, 2.5);
-    let t = random::normal([1000, 1000], mu, sigma, DType::F64, Some(5)).unwrap();
-    let v = t.to_vec::<f64>().unwrap();
-    let (mean, std) = mean_std(&v);
-    assert!((mean - mu).abs() < 5.0 * sigma / 1000.0, "mean {mean}");
-    assert!((std - sigma).abs() < 0.0035 * sigma, "std {std}");
-    let d = ks_statistic(v, |x| phi((x - mu) / sigma));
-    assert!(d < ks_critical(n), "KS D = {d}");
+    for_each_device(|_device| {
+        let n = 1_000_000;
+        let (mu, sigma) = (-3.0, 2.5);
+        let t = random::normal([1000, 1000], mu, sigma, DType::F64, Some(5)).unwrap();
+        let v = t.to_vec::<f64>().unwrap();
+        let (mean, std) = mean_std(&v);
+        assert!((mean - mu).abs() < 5.0 * sigma / 1000.0, "mean {mean}");
+        assert!((std - sigma).abs() < 0.0035 * sigma, "std {std}");
+        let d = ks_statistic(v, |x| phi((x - mu) / sigma));
+        assert!(d < ks_critical(n), "KS D = {d}");
+    });
 }
 
 #[test]
 fn uniform_f32_statistics_over_a_million_samples() {
-    let n = 1_000_000;
-    let (lo, hi) = (-1.0, 3.0);
-    let t = random::uniform([n], lo, hi, DType::F32, Some(11)).unwrap();
-    let v: Vec<f64> = t
-        .to_vec::<f32>()
-        .unwrap()
-        .into_iter()
-        .map(f64::from)
-        .collect();
-    assert!(v.iter().all(|&x| (lo..hi).contains(&x)));
-    let (mean, std) = mean_std(&v);
-    // Uniform on [-1, 3): mean 1, std 4 / sqrt(12) = 1.1547.
-    assert!((mean - 1.0).abs() < 5.0 * 1.1547 / 1000.0, "mean {mean}");
-    assert!((std - 4.0 / 12f64.sqrt()).abs() < 0.004, "std {std}");
-    let d = ks_statistic(v, |x| ((x - lo) / (hi - lo)).clamp(0.0, 1.0));
-    assert!(d < ks_critical(n), "KS D = {d}");
+    for_each_device(|_device| {
+        let n = 1_000_000;
+        let (lo, hi) = (-1.0, 3.0);
+        let t = random::uniform([n], lo, hi, DType::F32, Some(11)).unwrap();
+        let v: Vec<f64> = t
+            .to_vec::<f32>()
+            .unwrap()
+            .into_iter()
+            .map(f64::from)
+            .collect();
+        assert!(v.iter().all(|&x| (lo..hi).contains(&x)));
+        let (mean, std) = mean_std(&v);
+        // Uniform on [-1, 3): mean 1, std 4 / sqrt(12) = 1.1547.
+        assert!((mean - 1.0).abs() < 5.0 * 1.1547 / 1000.0, "mean {mean}");
+        assert!((std - 4.0 / 12f64.sqrt()).abs() < 0.004, "std {std}");
+        let d = ks_statistic(v, |x| ((x - lo) / (hi - lo)).clamp(0.0, 1.0));
+        assert!(d < ks_critical(n), "KS D = {d}");
+    });
 }
 
 #[test]
 fn uniform_integers_hit_every_value_evenly() {
-    let n = 1_000_000;
-    let t = random::uniform([n], -3.0, 7.0, DType::I8, Some(4)).unwrap();
-    let mut counts = [0usize; 10];
-    for x in t.to_vec::<i8>().unwrap() {
-        assert!((-3..7).contains(&x), "{x}");
-        counts[(x + 3) as usize] += 1;
-    }
-    // Each count is Binomial(1e6, 0.1): sd 300; allow 5 sd.
-    for (v, &c) in counts.iter().enumerate() {
-        assert!(c.abs_diff(100_000) < 1500, "value {}: {c}", v as i32 - 3);
-    }
-    // The full uint8 range, [0, 256).
-    let t = random::uniform([n], 0.0, 256.0, DType::U8, Some(4)).unwrap();
-    let mut counts = [0usize; 256];
-    for x in t.to_vec::<u8>().unwrap() {
-        counts[x as usize] += 1;
-    }
-    // Binomial(1e6, 1/256): mean 3906, sd 62.4.
-    assert!(counts.iter().all(|&c| c.abs_diff(3906) < 320), "{counts:?}");
+    for_each_device(|_device| {
+        let n = 1_000_000;
+        let t = random::uniform([n], -3.0, 7.0, DType::I8, Some(4)).unwrap();
+        let mut counts = [0usize; 10];
+        for x in t.to_vec::<i8>().unwrap() {
+            assert!((-3..7).contains(&x), "{x}");
+            counts[(x + 3) as usize] += 1;
+        }
+        // Each count is Binomial(1e6, 0.1): sd 300; allow 5 sd.
+        for (v, &c) in counts.iter().enumerate() {
+            assert!(c.abs_diff(100_000) < 1500, "value {}: {c}", v as i32 - 3);
+        }
+        // The full uint8 range, [0, 256).
+        let t = random::uniform([n], 0.0, 256.0, DType::U8, Some(4)).unwrap();
+        let mut counts = [0usize; 256];
+        for x in t.to_vec::<u8>().unwrap() {
+            counts[x as usize] += 1;
+        }
+        // Binomial(1e6, 1/256): mean 3906, sd 62.4.
+        assert!(counts.iter().all(|&c| c.abs_diff(3906) < 320), "{counts:?}");
+    });
 }
 
 #[test]
 fn uniform_extreme_integer_ranges() {
-    // Full 64-bit ranges take the 128-bit path; both halves show up.
-    let t = random::uniform([10_000], 0.0, 2f64.powi(64), DType::U64, Some(6)).unwrap();
-    let v = t.to_vec::<u64>().unwrap();
-    assert!(v.iter().any(|&x| x > 1 << 63) && v.iter().any(|&x| x < 1 << 63));
-    let t = random::uniform(
-        [10_000],
-        -(2f64.powi(63)),
-        2f64.powi(63),
-        DType::I64,
-        Some(6),
-    )
-    .unwrap();
-    let v = t.to_vec::<i64>().unwrap();
-    assert!(v.iter().any(|&x| x < 0) && v.iter().any(|&x| x > 0));
-    // A single-value range always gives that value.
-    let t = random::uniform([100], 41.0, 42.0, DType::U32, Some(6)).unwrap();
-    assert!(t.to_vec::<u32>().unwrap().iter().all(|&x| x == 41));
-    let t = random::uniform([100], -128.0, -127.0, DType::I8, Some(6)).unwrap();
-    assert!(t.to_vec::<i8>().unwrap().iter().all(|&x| x == -128));
+    for_each_device(|_device| {
+        // Full 64-bit ranges take the 128-bit path; both halves show up.
+        let t = random::uniform([10_000], 0.0, 2f64.powi(64), DType::U64, Some(6)).unwrap();
+        let v = t.to_vec::<u64>().unwrap();
+        assert!(v.iter().any(|&x| x > 1 << 63) && v.iter().any(|&x| x < 1 << 63));
+        let t = random::uniform(
+            [10_000],
+            -(2f64.powi(63)),
+            2f64.powi(63),
+            DType::I64,
+            Some(6),
+        )
+        .unwrap();
+        let v = t.to_vec::<i64>().unwrap();
+        assert!(v.iter().any(|&x| x < 0) && v.iter().any(|&x| x > 0));
+        // A single-value range always gives that value.
+        let t = random::uniform([100], 41.0, 42.0, DType::U32, Some(6)).unwrap();
+        assert!(t.to_vec::<u32>().unwrap().iter().all(|&x| x == 41));
+        let t = random::uniform([100], -128.0, -127.0, DType::I8, Some(6)).unwrap();
+        assert!(t.to_vec::<i8>().unwrap().iter().all(|&x| x == -128));
+    });
 }
 
 #[test]
 fn uniform_floats_are_half_open_after_rounding() {
-    // In f16, every u >= 1 - 2^-12 rounds to 1.0; those samples are clamped
-    // to the largest f16 below 1 (0.99951171875) instead.
-    let t = random::uniform([200_000], 0.0, 1.0, DType::F16, Some(12)).unwrap();
-    let v = t.to_vec::<f16>().unwrap();
-    let below_one = f16::from_f32(0.999_511_7);
-    assert!(v.iter().all(|x| x.to_f32() >= 0.0 && x.to_f32() < 1.0));
-    assert!(v.contains(&below_one));
-    // Bounds that f16 cannot hold: [0.1, 0.3) rounds into [0.1000977, 0.2998047].
-    let t = random::uniform([20_000], 0.1, 0.3, DType::F16, Some(12)).unwrap();
-    assert!(
-        t.to_vec::<f16>()
-            .unwrap()
-            .iter()
-            .all(|x| (0.1..0.3).contains(&x.to_f64()))
-    );
-    // bf16 and f32 keep to the interval too.
-    let t = random::uniform([20_000], -1.0, 1.0, DType::BF16, Some(12)).unwrap();
-    assert!(
-        t.to_vec::<bf16>()
-            .unwrap()
-            .iter()
-            .all(|x| (-1.0..1.0).contains(&x.to_f32()))
-    );
+    for_each_device(|_device| {
+        // In f16, every u >= 1 - 2^-12 rounds to 1.0; those samples are clamped
+        // to the largest f16 below 1 (0.99951171875) instead.
+        let t = random::uniform([200_000], 0.0, 1.0, DType::F16, Some(12)).unwrap();
+        let v = t.to_vec::<f16>().unwrap();
+        let below_one = f16::from_f32(0.999_511_7);
+        assert!(v.iter().all(|x| x.to_f32() >= 0.0 && x.to_f32() < 1.0));
+        assert!(v.contains(&below_one));
+        // Bounds that f16 cannot hold: [0.1, 0.3) rounds into [0.1000977, 0.2998047].
+        let t = random::uniform([20_000], 0.1, 0.3, DType::F16, Some(12)).unwrap();
+        assert!(
+            t.to_vec::<f16>()
+                .unwrap()
+                .iter()
+                .all(|x| (0.1..0.3).contains(&x.to_f64()))
+        );
+        // bf16 and f32 keep to the interval too.
+        let t = random::uniform([20_000], -1.0, 1.0, DType::BF16, Some(12)).unwrap();
+        assert!(
+            t.to_vec::<bf16>()
+                .unwrap()
+                .iter()
+                .all(|x| (-1.0..1.0).contains(&x.to_f32()))
+        );
+    });
 }
 
 #[test]
 fn normal_edge_parameters() {
-    let t = random::normal([50], 3.25, 0.0, DType::F32, Some(1)).unwrap();
-    assert!(t.to_vec::<f32>().unwrap().iter().all(|&x| x == 3.25));
-    // f16 samples are rounded once from f32.
-    let h = random::normal([1000], 0.0, 1.0, DType::F16, Some(1)).unwrap();
-    let f = random::normal([1000], 0.0, 1.0, DType::F32, Some(1)).unwrap();
-    let (h, f) = (h.to_vec::<f16>().unwrap(), f.to_vec::<f32>().unwrap());
-    assert!(h.iter().zip(&f).all(|(h, &f)| *h == f16::from_f32(f)));
-    // Box–Muller with 24-bit uniforms never leaves |z| < 5.8.
-    assert!(f.iter().all(|x| x.abs() < 5.8));
+    for_each_device(|_device| {
+        let t = random::normal([50], 3.25, 0.0, DType::F32, Some(1)).unwrap();
+        assert!(t.to_vec::<f32>().unwrap().iter().all(|&x| x == 3.25));
+        // f16 samples are rounded once from f32.
+        let h = random::normal([1000], 0.0, 1.0, DType::F16, Some(1)).unwrap();
+        let f = random::normal([1000], 0.0, 1.0, DType::F32, Some(1)).unwrap();
+        let (h, f) = (h.to_vec::<f16>().unwrap(), f.to_vec::<f32>().unwrap());
+        assert!(h.iter().zip(&f).all(|(h, &f)| *h == f16::from_f32(f)));
+        // Box–Muller with 24-bit uniforms never leaves |z| < 5.8.
+        assert!(f.iter().all(|x| x.abs() < 5.8));
+    });
 }
 
 // ------------------------------------------------ random: bad arguments
 
 #[test]
 fn normal_rejects_bad_parameters() {
-    let m = invalid_msg(random::normal([2], 0.0, -1.0, DType::F32, Some(1)));
-    assert!(m.contains("std = -1") && m.contains(">= 0"), "{m}");
-    let m = invalid_msg(random::normal([2], f64::NAN, 1.0, DType::F32, Some(1)));
-    assert!(m.contains("mean = NaN"), "{m}");
-    let m = invalid_msg(random::normal([2], 0.0, f64::INFINITY, DType::F64, Some(1)));
-    assert!(m.contains("std = inf"), "{m}");
-    let m = invalid_msg(random::normal([2], 1e5, 1.0, DType::F16, Some(1)));
-    assert!(m.contains("mean = 100000") && m.contains("float16"), "{m}");
-    let m = invalid_msg(random::normal([2], 0.0, 1e39, DType::F32, Some(1)));
-    assert!(
-        m.contains("std = 1e39") && m.contains("float32 (±3.4028234663852886e38)"),
-        "{m}"
-    );
-    for dtype in [DType::I32, DType::U8, DType::Bool, DType::C64] {
-        let m = invalid_msg(random::normal([2], 0.0, 1.0, dtype, Some(1)));
-        assert!(m.contains(dtype.name()), "{m}");
-    }
+    for_each_device(|_device| {
+        let m = invalid_msg(random::normal([2], 0.0, -1.0, DType::F32, Some(1)));
+        assert!(m.contains("std = -1") && m.contains(">= 0"), "{m}");
+        let m = invalid_msg(random::normal([2], f64::NAN, 1.0, DType::F32, Some(1)));
+        assert!(m.contains("mean = NaN"), "{m}");
+        let m = invalid_msg(random::normal([2], 0.0, f64::INFINITY, DType::F64, Some(1)));
+        assert!(m.contains("std = inf"), "{m}");
+        let m = invalid_msg(random::normal([2], 1e5, 1.0, DType::F16, Some(1)));
+        assert!(m.contains("mean = 100000") && m.contains("float16"), "{m}");
+        let m = invalid_msg(random::normal([2], 0.0, 1e39, DType::F32, Some(1)));
+        assert!(
+            m.contains("std = 1e39") && m.contains("float32 (±3.4028234663852886e38)"),
+            "{m}"
+        );
+        for dtype in [DType::I32, DType::U8, DType::Bool, DType::C64] {
+            let m = invalid_msg(random::normal([2], 0.0, 1.0, dtype, Some(1)));
+            assert!(m.contains(dtype.name()), "{m}");
+        }
+    });
 }
 
 #[test]
 fn uniform_rejects_bad_bounds() {
-    let m = invalid_msg(random::uniform([2], 1.0, 1.0, DType::F32, Some(1)));
-    assert!(m.contains("minval = 1") && m.contains("maxval = 1"), "{m}");
-    let m = invalid_msg(random::uniform([2], 2.0, -1.0, DType::I32, Some(1)));
-    assert!(m.contains("minval = 2") && m.contains("maxval = -1"), "{m}");
-    let m = invalid_msg(random::uniform([2], f64::NAN, 1.0, DType::F32, Some(1)));
-    assert!(m.contains("minval = NaN"), "{m}");
-    let m = invalid_msg(random::uniform(
-        [2],
-        0.0,
-        f64::NEG_INFINITY,
-        DType::F64,
-        Some(1),
-    ));
-    assert!(m.contains("maxval = -inf"), "{m}");
-    // Integers: whole numbers within [MIN, MAX + 1].
-    let m = invalid_msg(random::uniform([2], 0.5, 3.0, DType::U8, Some(1)));
-    assert!(m.contains("minval = 0.5") && m.contains("whole"), "{m}");
-    let m = invalid_msg(random::uniform([2], 0.0, 257.0, DType::U8, Some(1)));
-    assert!(m.contains("maxval = 257") && m.contains("<= 256"), "{m}");
-    let m = invalid_msg(random::uniform([2], -129.0, 0.0, DType::I8, Some(1)));
-    assert!(m.contains("minval = -129") && m.contains("-128 <="), "{m}");
-    let m = invalid_msg(random::uniform([2], -1.0, 5.0, DType::U32, Some(1)));
-    assert!(m.contains("minval = -1") && m.contains("uint32"), "{m}");
-    // Floats: within the dtype's finite range, holding at least one value.
-    let m = invalid_msg(random::uniform([2], 0.0, 1e5, DType::F16, Some(1)));
-    assert!(m.contains("maxval = 100000") && m.contains("65504"), "{m}");
-    let m = invalid_msg(random::uniform([2], 0.1, 0.10001, DType::F16, Some(1)));
-    assert!(
-        m.contains("no float16 value") && m.contains("[0.1, 0.10001)"),
-        "{m}"
-    );
-    let m = invalid_msg(random::uniform([2], -1e308, 1e308, DType::F64, Some(1)));
-    assert!(m.contains("overflows float64"), "{m}");
-    for dtype in [DType::Bool, DType::C64, DType::C128] {
-        let m = invalid_msg(random::uniform([2], 0.0, 1.0, dtype, Some(1)));
-        assert!(m.contains(dtype.name()), "{m}");
-    }
+    for_each_device(|_device| {
+        let m = invalid_msg(random::uniform([2], 1.0, 1.0, DType::F32, Some(1)));
+        assert!(m.contains("minval = 1") && m.contains("maxval = 1"), "{m}");
+        let m = invalid_msg(random::uniform([2], 2.0, -1.0, DType::I32, Some(1)));
+        assert!(m.contains("minval = 2") && m.contains("maxval = -1"), "{m}");
+        let m = invalid_msg(random::uniform([2], f64::NAN, 1.0, DType::F32, Some(1)));
+        assert!(m.contains("minval = NaN"), "{m}");
+        let m = invalid_msg(random::uniform(
+            [2],
+            0.0,
+            f64::NEG_INFINITY,
+            DType::F64,
+            Some(1),
+        ));
+        assert!(m.contains("maxval = -inf"), "{m}");
+        // Integers: whole numbers within [MIN, MAX + 1].
+        let m = invalid_msg(random::uniform([2], 0.5, 3.0, DType::U8, Some(1)));
+        assert!(m.contains("minval = 0.5") && m.contains("whole"), "{m}");
+        let m = invalid_msg(random::uniform([2], 0.0, 257.0, DType::U8, Some(1)));
+        assert!(m.contains("maxval = 257") && m.contains("<= 256"), "{m}");
+        let m = invalid_msg(random::uniform([2], -129.0, 0.0, DType::I8, Some(1)));
+        assert!(m.contains("minval = -129") && m.contains("-128 <="), "{m}");
+        let m = invalid_msg(random::uniform([2], -1.0, 5.0, DType::U32, Some(1)));
+        assert!(m.contains("minval = -1") && m.contains("uint32"), "{m}");
+        // Floats: within the dtype's finite range, holding at least one value.
+        let m = invalid_msg(random::uniform([2], 0.0, 1e5, DType::F16, Some(1)));
+        assert!(m.contains("maxval = 100000") && m.contains("65504"), "{m}");
+        let m = invalid_msg(random::uniform([2], 0.1, 0.10001, DType::F16, Some(1)));
+        assert!(
+            m.contains("no float16 value") && m.contains("[0.1, 0.10001)"),
+            "{m}"
+        );
+        let m = invalid_msg(random::uniform([2], -1e308, 1e308, DType::F64, Some(1)));
+        assert!(m.contains("overflows float64"), "{m}");
+        for dtype in [DType::Bool, DType::C64, DType::C128] {
+            let m = invalid_msg(random::uniform([2], 0.0, 1.0, dtype, Some(1)));
+            assert!(m.contains(dtype.name()), "{m}");
+        }
+    });
 }
 
 #[test]
 fn shapes_that_overflow_are_refused_before_allocating() {
-    let huge = [1usize << 40, 1 << 40];
-    let e = random::normal(huge, 0.0, 1.0, DType::F32, Some(1)).unwrap_err();
-    assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
-    assert!(
-        e.to_string().contains("[1099511627776, 1099511627776]"),
-        "{e}"
-    );
-    let e = random::uniform([1usize << 62], 0.0, 1.0, DType::F64, Some(1)).unwrap_err();
-    assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
-    // Countable but larger than memory.
-    let e = random::uniform([1usize << 45], 0.0, 9.0, DType::U8, Some(1)).unwrap_err();
-    assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
+    for_each_device(|_device| {
+        let huge = [1usize << 40, 1 << 40];
+        let e = random::normal(huge, 0.0, 1.0, DType::F32, Some(1)).unwrap_err();
+        assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
+        assert!(
+            e.to_string().contains("[1099511627776, 1099511627776]"),
+            "{e}"
+        );
+        let e = random::uniform([1usize << 62], 0.0, 1.0, DType::F64, Some(1)).unwrap_err();
+        assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
+        // Countable but larger than memory.
+        let e = random::uniform([1usize << 45], 0.0, 9.0, DType::U8, Some(1)).unwrap_err();
+        assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
+    });
 }
 
 #[test]
@@ -521,6 +543,7 @@ proptest! {
         n in 0usize..300,
         seed in any::<u64>(),
     ) {
+        on_each_device(|_device| {
         let hi = lo + width;
         for dtype in [DType::I16, DType::I32, DType::I64] {
             let t = random::uniform([n], lo as f64, hi as f64, dtype, Some(seed)).unwrap();
@@ -532,6 +555,8 @@ proptest! {
             let t = random::uniform([n], lo as f64, hi as f64, DType::U8, Some(seed)).unwrap();
             prop_assert!(t.to_vec::<u8>().unwrap().iter().all(|&x| (lo..hi).contains(&i64::from(x))));
         }
+        Ok(())
+        })?;
     }
 
     #[test]
@@ -541,6 +566,7 @@ proptest! {
         dims in prop::collection::vec(0usize..6, 0..4),
         seed in any::<u64>(),
     ) {
+        on_each_device(|_device| {
         let hi = lo + width;
         for dtype in [DType::F16, DType::BF16, DType::F32, DType::F64] {
             let t = match random::uniform(dims.clone(), lo, hi, dtype, Some(seed)) {
@@ -553,6 +579,8 @@ proptest! {
             let v = t.cast(DType::F64).unwrap().to_vec::<f64>().unwrap();
             prop_assert!(v.iter().all(|x| (lo..hi).contains(x)), "{:?} {:?}", dtype, v);
         }
+        Ok(())
+        })?;
     }
 
     #[test]
@@ -561,11 +589,14 @@ proptest! {
         extra in 0usize..700,
         seed in any::<u64>(),
     ) {
+        on_each_device(|_device| {
         // Element i depends on i and the seed only, not on the length.
         let short = random::normal([n], 0.0, 1.0, DType::F32, Some(seed)).unwrap();
         let long = random::normal([n + extra], 0.0, 1.0, DType::F32, Some(seed)).unwrap();
         let (s, l) = (short.to_vec::<f32>().unwrap(), long.to_vec::<f32>().unwrap());
         prop_assert_eq!(bits32(&s), bits32(&l[..n]));
+        Ok(())
+        })?;
     }
 }
 
@@ -582,103 +613,113 @@ fn gray_ref_int(rgb: [f64; 3], max: f64) -> f64 {
 
 #[test]
 fn uint8_pixels_by_hand() {
-    // Each channel x becomes x · f32(1/255); 255 → 1.0, 0 → 0.0, so:
-    //   (255, 0, 0):     trunc(0.2989 · 255.5) = trunc(76.37)  = 76
-    //   (0, 255, 0):     trunc(0.5870 · 255.5) = trunc(149.98) = 149
-    //   (0, 0, 255):     trunc(0.1140 · 255.5) = trunc(29.13)  = 29
-    //   (255, 255, 255): trunc(0.9999 · 255.5) = trunc(255.47) = 255
-    //   (128, 128, 128): trunc(0.9999 · 128/255 · 255.5)
-    //                    = trunc(0.50196 · 0.9999 · 255.5) = trunc(128.24) = 128
-    //   (10, 20, 30):    (2.989 + 11.74 + 3.42) / 255 · 255.5 = 18.149 · 1.00196
-    //                    = 18.18 → 18
-    let px = Tensor::from([
-        [255u8, 0, 0],
-        [0, 255, 0],
-        [0, 0, 255],
-        [255, 255, 255],
-        [128, 128, 128],
-        [10, 20, 30],
-    ]);
-    let g = image::rgb_to_grayscale(&px).unwrap();
-    assert_eq!(g.dims(), [6, 1]);
-    assert_eq!(g.dtype(), DType::U8);
-    assert_eq!(g.to_vec::<u8>().unwrap(), [76, 149, 29, 255, 128, 18]);
+    for_each_device(|_device| {
+        // Each channel x becomes x · f32(1/255); 255 → 1.0, 0 → 0.0, so:
+        //   (255, 0, 0):     trunc(0.2989 · 255.5) = trunc(76.37)  = 76
+        //   (0, 255, 0):     trunc(0.5870 · 255.5) = trunc(149.98) = 149
+        //   (0, 0, 255):     trunc(0.1140 · 255.5) = trunc(29.13)  = 29
+        //   (255, 255, 255): trunc(0.9999 · 255.5) = trunc(255.47) = 255
+        //   (128, 128, 128): trunc(0.9999 · 128/255 · 255.5)
+        //                    = trunc(0.50196 · 0.9999 · 255.5) = trunc(128.24) = 128
+        //   (10, 20, 30):    (2.989 + 11.74 + 3.42) / 255 · 255.5 = 18.149 · 1.00196
+        //                    = 18.18 → 18
+        let px = here([
+            [255u8, 0, 0],
+            [0, 255, 0],
+            [0, 0, 255],
+            [255, 255, 255],
+            [128, 128, 128],
+            [10, 20, 30],
+        ]);
+        let g = image::rgb_to_grayscale(&px).unwrap();
+        assert_eq!(g.dims(), [6, 1]);
+        assert_eq!(g.dtype(), DType::U8);
+        assert_eq!(g.to_vec::<u8>().unwrap(), [76, 149, 29, 255, 128, 18]);
+    });
 }
 
 #[test]
 fn f32_pixels_by_hand() {
-    // Floats are weighted directly: 0.2989 r + 0.5870 g + 0.1140 b.
-    //   (1, 0, 0) → 0.2989; (0, 1, 0) → 0.587; (1, 1, 1) → 0.9999;
-    //   (0.5, 0.25, 2) → 0.14945 + 0.14675 + 0.228 = 0.5242.
-    let px = Tensor::from([
-        [1.0f32, 0.0, 0.0],
-        [0.0, 1.0, 0.0],
-        [1.0, 1.0, 1.0],
-        [0.5, 0.25, 2.0],
-    ]);
-    let g = image::rgb_to_grayscale(&px)
-        .unwrap()
-        .to_vec::<f32>()
-        .unwrap();
-    let want = [0.2989, 0.587, 0.9999, 0.5242];
-    for (x, w) in g.iter().zip(want) {
-        assert!((f64::from(*x) - w).abs() < 1e-6, "{x} vs {w}");
-    }
-    // The sum in TensorFlow's order, bit for bit.
-    assert_eq!(g[3], 0.5f32 * 0.2989 + 0.25 * 0.5870 + 2.0 * 0.1140);
+    for_each_device(|_device| {
+        // Floats are weighted directly: 0.2989 r + 0.5870 g + 0.1140 b.
+        //   (1, 0, 0) → 0.2989; (0, 1, 0) → 0.587; (1, 1, 1) → 0.9999;
+        //   (0.5, 0.25, 2) → 0.14945 + 0.14675 + 0.228 = 0.5242.
+        let px = here([
+            [1.0f32, 0.0, 0.0],
+            [0.0, 1.0, 0.0],
+            [1.0, 1.0, 1.0],
+            [0.5, 0.25, 2.0],
+        ]);
+        let g = image::rgb_to_grayscale(&px)
+            .unwrap()
+            .to_vec::<f32>()
+            .unwrap();
+        let want = [0.2989, 0.587, 0.9999, 0.5242];
+        for (x, w) in g.iter().zip(want) {
+            assert!((f64::from(*x) - w).abs() < 1e-6, "{x} vs {w}");
+        }
+        // The sum in TensorFlow's order, bit for bit.
+        assert_eq!(g[3], 0.5f32 * 0.2989 + 0.25 * 0.5870 + 2.0 * 0.1140);
+    });
 }
 
 #[test]
 fn scenario_batch_of_random_images() {
-    let images = random::uniform([3, 256, 256, 3], 0.0, 1.0, DType::F32, Some(42)).unwrap();
-    let gray = image::rgb_to_grayscale(&images).unwrap();
-    assert_eq!(gray.dims(), [3, 256, 256, 1]);
-    let a = images.to_array::<f32>().unwrap();
-    let g = gray.to_array::<f32>().unwrap();
-    for n in 0..3 {
-        for y in (0..256).step_by(17) {
-            for x in (0..256).step_by(13) {
-                let [r, gr, b] = [0, 1, 2].map(|c| a[[n, y, x, c]]);
-                let want = r * 0.2989 + gr * 0.5870 + b * 0.1140;
-                assert_eq!(g[[n, y, x, 0]], want, "pixel ({n}, {y}, {x})");
+    for_each_device(|_device| {
+        let images = random::uniform([3, 256, 256, 3], 0.0, 1.0, DType::F32, Some(42)).unwrap();
+        let gray = image::rgb_to_grayscale(&images).unwrap();
+        assert_eq!(gray.dims(), [3, 256, 256, 1]);
+        let a = images.to_array::<f32>().unwrap();
+        let g = gray.to_array::<f32>().unwrap();
+        for n in 0..3 {
+            for y in (0..256).step_by(17) {
+                for x in (0..256).step_by(13) {
+                    let [r, gr, b] = [0, 1, 2].map(|c| a[[n, y, x, c]]);
+                    let want = r * 0.2989 + gr * 0.5870 + b * 0.1140;
+                    assert_eq!(g[[n, y, x, 0]], want, "pixel ({n}, {y}, {x})");
+                }
             }
         }
-    }
+    });
 }
 
 #[test]
 fn broadcast_and_empty_images() {
-    // One red pixel broadcast over a 4 × 5 image: 76 everywhere.
-    let red = Tensor::from([255u8, 0, 0]).broadcast_to([4, 5, 3]).unwrap();
-    let g = image::rgb_to_grayscale(&red).unwrap();
-    assert_eq!(g.dims(), [4, 5, 1]);
-    assert!(g.to_vec::<u8>().unwrap().iter().all(|&x| x == 76));
-    // A rank-1 image is one pixel.
-    let one = image::rgb_to_grayscale(&Tensor::from([0u16, 65535, 0])).unwrap();
-    // 0.5870 · 65535.5 = 38469.34 → 38469.
-    assert_eq!(
-        (one.dims(), one.to_vec::<u16>().unwrap()),
-        (&[1][..], vec![38469])
-    );
-    let empty = Tensor::zeros([0, 7, 3], DType::F64).unwrap();
-    assert_eq!(image::rgb_to_grayscale(&empty).unwrap().dims(), [0, 7, 1]);
+    for_each_device(|_device| {
+        // One red pixel broadcast over a 4 × 5 image: 76 everywhere.
+        let red = here([255u8, 0, 0]).broadcast_to([4, 5, 3]).unwrap();
+        let g = image::rgb_to_grayscale(&red).unwrap();
+        assert_eq!(g.dims(), [4, 5, 1]);
+        assert!(g.to_vec::<u8>().unwrap().iter().all(|&x| x == 76));
+        // A rank-1 image is one pixel.
+        let one = image::rgb_to_grayscale(&here([0u16, 65535, 0])).unwrap();
+        // 0.5870 · 65535.5 = 38469.34 → 38469.
+        assert_eq!(
+            (one.dims(), one.to_vec::<u16>().unwrap()),
+            (&[1][..], vec![38469])
+        );
+        let empty = Tensor::zeros([0, 7, 3], DType::F64).unwrap();
+        assert_eq!(image::rgb_to_grayscale(&empty).unwrap().dims(), [0, 7, 1]);
+    });
 }
 
 #[test]
 fn grayscale_rejects_bad_images() {
-    let m = invalid_msg(image::rgb_to_grayscale(&Tensor::scalar(1.0f32)));
-    assert!(m.contains("shape []"), "{m}");
-    for dims in [[4usize, 4], [2, 1], [3, 0]] {
-        let t = Tensor::zeros(dims, DType::U8).unwrap();
-        let m = invalid_msg(image::rgb_to_grayscale(&t));
-        assert!(m.contains(&format!("{dims:?}")), "{m}");
-        assert!(m.contains(&format!("size {}", dims[1])), "{m}");
-    }
-    let m = invalid_msg(image::rgb_to_grayscale(&Tensor::from([true, false, true])));
-    assert!(m.contains("bool"), "{m}");
-    let z = Tensor::from([Complex::new(1.0f64, 0.0); 3]);
-    let m = invalid_msg(image::rgb_to_grayscale(&z));
-    assert!(m.contains("complex128"), "{m}");
+    for_each_device(|_device| {
+        let m = invalid_msg(image::rgb_to_grayscale(&here(1.0f32)));
+        assert!(m.contains("shape []"), "{m}");
+        for dims in [[4usize, 4], [2, 1], [3, 0]] {
+            let t = Tensor::zeros(dims, DType::U8).unwrap();
+            let m = invalid_msg(image::rgb_to_grayscale(&t));
+            assert!(m.contains(&format!("{dims:?}")), "{m}");
+            assert!(m.contains(&format!("size {}", dims[1])), "{m}");
+        }
+        let m = invalid_msg(image::rgb_to_grayscale(&here([true, false, true])));
+        assert!(m.contains("bool"), "{m}");
+        let z = here([Complex::new(1.0f64, 0.0); 3]);
+        let m = invalid_msg(image::rgb_to_grayscale(&z));
+        assert!(m.contains("complex128"), "{m}");
+    });
 }
 
 /// The naive reference: index by index over the output, TF's formula per

@@ -12,7 +12,7 @@ use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use tensorbridge::prelude::*;
 use tensorbridge::{Complex, bf16, f16};
-use tensorbridge_tests::on_each_device;
+use tensorbridge_tests::{for_each_device, here, on_each_device};
 
 // ---------------------------------------------------------------------------
 // Inputs.
@@ -53,6 +53,12 @@ fn permutation(rank: usize, seed: u64) -> Vec<usize> {
 /// One full axis, `:`.
 fn full(n: usize) -> Vec<SliceArg> {
     vec![SliceArg::FULL; n]
+}
+
+/// `input`'s tensor made on the host, for the references.
+fn host_tensor<T: Element>(input: &Input<T>) -> Tensor {
+    let _cpu = Device::Cpu.scope();
+    input.tensor()
 }
 
 impl<T: Element> Input<T> {
@@ -343,66 +349,78 @@ fn check_int_sum_prod<T: IntElem>(input: &Input<T>) -> Result<(), TestCaseError>
 }
 
 fn check_float_sum_mean<T: FloatElem>(input: &Input<T>) -> Result<(), TestCaseError> {
-    let t = input.tensor();
-    let axes = input.axes(t.rank());
-    let mask = mask_of(&axes, t.rank());
-    let dims = expected_dims(t.dims(), &mask, input.keepdims);
-    let n = reduced_count(t.dims(), &mask);
-    let sums = fold_ref::<T, (f64, f64)>(&t, &mask, (0.0, 0.0), |a, x| {
-        a.0 += x.to_f64();
-        a.1 += x.to_f64().abs();
-    });
-    let (d, got) = result::<T>(t.sum(&axes, input.keepdims));
-    prop_assert_eq!(&d, &dims);
-    prop_assert_eq!(t.sum(&axes, false).unwrap().dtype(), T::DTYPE);
-    for (g, &(s, abs)) in got.iter().zip(&sums) {
-        // Accumulation error n·ε·Σ|x|, then one rounding to the dtype.
-        let tol = n as f64 * T::EPS_ACC * abs + s.abs() * T::EPS;
-        prop_assert!(
-            (g.to_f64() - s).abs() <= tol,
-            "sum {} vs {} (tol {})",
-            g,
-            s,
-            tol
-        );
-    }
-    let (d, got) = result::<T>(t.mean(&axes, input.keepdims));
-    prop_assert_eq!(&d, &dims);
-    for (g, &(s, abs)) in got.iter().zip(&sums) {
-        let g = g.to_f64();
-        if n == 0 {
-            prop_assert!(g.is_nan(), "mean of nothing is NaN, got {}", g);
-            continue;
+    // The reference from the host tensor, the results on every device
+    // (the input made under the device's scope, its views taken there).
+    on_each_device(|device| {
+        let host = host_tensor(input);
+        let t = input.tensor();
+        prop_assert_eq!(t.device(), device);
+        let axes = input.axes(t.rank());
+        let mask = mask_of(&axes, t.rank());
+        let dims = expected_dims(t.dims(), &mask, input.keepdims);
+        let n = reduced_count(t.dims(), &mask);
+        let sums = fold_ref::<T, (f64, f64)>(&host, &mask, (0.0, 0.0), |a, x| {
+            a.0 += x.to_f64();
+            a.1 += x.to_f64().abs();
+        });
+        let (d, got) = result::<T>(t.sum(&axes, input.keepdims));
+        prop_assert_eq!(&d, &dims);
+        prop_assert_eq!(t.sum(&axes, false).unwrap().dtype(), T::DTYPE);
+        for (g, &(s, abs)) in got.iter().zip(&sums) {
+            // Accumulation error n·ε·Σ|x|, then one rounding to the dtype.
+            let tol = n as f64 * T::EPS_ACC * abs + s.abs() * T::EPS;
+            prop_assert!(
+                (g.to_f64() - s).abs() <= tol,
+                "sum {} vs {} (tol {})",
+                g,
+                s,
+                tol
+            );
         }
-        let expected = s / n as f64;
-        let tol = (T::EPS_ACC * abs + expected.abs() * (T::EPS + T::EPS_ACC)) * 2.0;
-        prop_assert!((g - expected).abs() <= tol, "mean {} vs {}", g, expected);
-    }
-    Ok(())
+        let (d, got) = result::<T>(t.mean(&axes, input.keepdims));
+        prop_assert_eq!(&d, &dims);
+        for (g, &(s, abs)) in got.iter().zip(&sums) {
+            let g = g.to_f64();
+            if n == 0 {
+                prop_assert!(g.is_nan(), "mean of nothing is NaN, got {}", g);
+                continue;
+            }
+            let expected = s / n as f64;
+            let tol = (T::EPS_ACC * abs + expected.abs() * (T::EPS + T::EPS_ACC)) * 2.0;
+            prop_assert!((g - expected).abs() <= tol, "mean {} vs {}", g, expected);
+        }
+        Ok(())
+    })
 }
 
 /// Products of ±2^k are exact in every float dtype (until they overflow,
 /// which the reference does the same way).
 fn check_float_prod<T: FloatElem>(input: &Input<T>) -> Result<(), TestCaseError> {
-    let t = input.tensor();
-    let axes = input.axes(t.rank());
-    let mask = mask_of(&axes, t.rank());
-    let prod = fold_ref::<T, f64>(&t, &mask, 1.0, |a, x| *a *= x.to_f64());
-    let (d, got) = result::<T>(t.prod(&axes, input.keepdims));
-    prop_assert_eq!(d, expected_dims(t.dims(), &mask, input.keepdims));
-    // Through f32 for f16/bf16: the accumulator saturates there first.
-    let expected: Vec<T> = prod
-        .iter()
-        .map(|&p| {
-            if T::EPS_ACC == f32::EPSILON as f64 {
-                T::from_f64(p as f32 as f64)
-            } else {
-                T::from_f64(p)
-            }
-        })
-        .collect();
-    prop_assert_eq!(got, expected);
-    Ok(())
+    // The reference from the host tensor, the results on every device
+    // (the input made under the device's scope, its views taken there).
+    on_each_device(|device| {
+        let host = host_tensor(input);
+        let t = input.tensor();
+        prop_assert_eq!(t.device(), device);
+        let axes = input.axes(t.rank());
+        let mask = mask_of(&axes, t.rank());
+        let prod = fold_ref::<T, f64>(&host, &mask, 1.0, |a, x| *a *= x.to_f64());
+        let (d, got) = result::<T>(t.prod(&axes, input.keepdims));
+        prop_assert_eq!(d, expected_dims(t.dims(), &mask, input.keepdims));
+        // Through f32 for f16/bf16: the accumulator saturates there first.
+        let expected: Vec<T> = prod
+            .iter()
+            .map(|&p| {
+                if T::EPS_ACC == f32::EPSILON as f64 {
+                    T::from_f64(p as f32 as f64)
+                } else {
+                    T::from_f64(p)
+                }
+            })
+            .collect();
+        prop_assert_eq!(got, expected);
+        Ok(())
+    })
 }
 
 fn powers_of_two<T: FloatElem>() -> BoxedStrategy<T> {
@@ -418,129 +436,147 @@ fn check_max_min<T: Element + PartialOrd>(
     input: &Input<T>,
     is_nan: fn(T) -> bool,
 ) -> Result<(), TestCaseError> {
-    let t = input.tensor();
-    let axes = input.axes(t.rank());
-    let mask = mask_of(&axes, t.rank());
-    let empty_axis = t.dims().iter().zip(&mask).position(|(&d, &m)| m && d == 0);
-    for max in [true, false] {
-        let r = if max {
-            t.max(&axes, input.keepdims)
-        } else {
-            t.min(&axes, input.keepdims)
-        };
-        if let Some(axis) = empty_axis {
-            let e = r.unwrap_err();
-            let is_invalid = matches!(e, Error::InvalidArgument { .. });
-            prop_assert!(is_invalid);
-            let needle = format!("axis {axis} has size 0");
-            prop_assert!(e.to_string().contains(&needle), "{}", e);
-            continue;
-        }
-        let expected = fold_ref::<T, Option<T>>(&t, &mask, None, |a, x| {
-            *a = Some(match *a {
-                None => x,
-                Some(b) if is_nan(b) => b,
-                Some(_) if is_nan(x) => x,
-                Some(b) if (max && x > b) || (!max && x < b) => x,
-                Some(b) => b,
+    // The reference from the host tensor, the results on every device
+    // (the input made under the device's scope, its views taken there).
+    on_each_device(|device| {
+        let host = host_tensor(input);
+        let t = input.tensor();
+        prop_assert_eq!(t.device(), device);
+        let axes = input.axes(t.rank());
+        let mask = mask_of(&axes, t.rank());
+        let empty_axis = t.dims().iter().zip(&mask).position(|(&d, &m)| m && d == 0);
+        for max in [true, false] {
+            let r = if max {
+                t.max(&axes, input.keepdims)
+            } else {
+                t.min(&axes, input.keepdims)
+            };
+            if let Some(axis) = empty_axis {
+                let e = r.unwrap_err();
+                let is_invalid = matches!(e, Error::InvalidArgument { .. });
+                prop_assert!(is_invalid);
+                let needle = format!("axis {axis} has size 0");
+                prop_assert!(e.to_string().contains(&needle), "{}", e);
+                continue;
+            }
+            let expected = fold_ref::<T, Option<T>>(&host, &mask, None, |a, x| {
+                *a = Some(match *a {
+                    None => x,
+                    Some(b) if is_nan(b) => b,
+                    Some(_) if is_nan(x) => x,
+                    Some(b) if (max && x > b) || (!max && x < b) => x,
+                    Some(b) => b,
+                });
             });
-        });
-        let (d, got) = result::<T>(r);
-        prop_assert_eq!(d, expected_dims(t.dims(), &mask, input.keepdims));
-        prop_assert_eq!(got.len(), expected.len());
-        for (g, e) in got.iter().zip(&expected) {
-            let e = e.expect("non-empty reduction");
-            prop_assert!(
-                (is_nan(*g) && is_nan(e)) || *g == e,
-                "{} {:?} vs {:?}",
-                if max { "max" } else { "min" },
-                g,
-                e
-            );
+            let (d, got) = result::<T>(r);
+            prop_assert_eq!(d, expected_dims(t.dims(), &mask, input.keepdims));
+            prop_assert_eq!(got.len(), expected.len());
+            for (g, e) in got.iter().zip(&expected) {
+                let e = e.expect("non-empty reduction");
+                prop_assert!(
+                    (is_nan(*g) && is_nan(e)) || *g == e,
+                    "{} {:?} vs {:?}",
+                    if max { "max" } else { "min" },
+                    g,
+                    e
+                );
+            }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 fn check_argmax_argmin<T: Element + PartialOrd>(
     input: &Input<T>,
     is_nan: fn(T) -> bool,
 ) -> Result<(), TestCaseError> {
-    let t = input.tensor();
-    if t.rank() == 0 {
-        prop_assert!(t.argmax(0, false).is_err());
-        return Ok(());
-    }
-    let axis = (input.axes.0 % t.rank() as u64) as usize;
-    let arg = if input.axes.1 & 1 == 1 {
-        axis as isize - t.rank() as isize
-    } else {
-        axis as isize
-    };
-    let mut mask = vec![false; t.rank()];
-    mask[axis] = true;
-    for max in [true, false] {
-        let r = if max {
-            t.argmax(arg, input.keepdims)
+    // The reference from the host tensor, the results on every device
+    // (the input made under the device's scope, its views taken there).
+    on_each_device(|device| {
+        let host = host_tensor(input);
+        let t = input.tensor();
+        prop_assert_eq!(t.device(), device);
+        if t.rank() == 0 {
+            prop_assert!(t.argmax(0, false).is_err());
+            return Ok(());
+        }
+        let axis = (input.axes.0 % t.rank() as u64) as usize;
+        let arg = if input.axes.1 & 1 == 1 {
+            axis as isize - t.rank() as isize
         } else {
-            t.argmin(arg, input.keepdims)
+            axis as isize
         };
-        if t.dims()[axis] == 0 {
-            let e = r.unwrap_err();
-            let needle = format!("axis {axis} has size 0");
-            prop_assert!(e.to_string().contains(&needle), "{}", e);
-            continue;
-        }
-        // A direct reference: for each output, walk the axis by index.
-        let v = t.view::<T>().unwrap();
-        let out_dims = expected_dims(t.dims(), &mask, false);
-        let out_n: usize = out_dims.iter().product();
-        let mut reference = Vec::with_capacity(out_n);
-        for o in 0..out_n {
-            let mut index = vec![0usize; t.rank()];
-            let mut rest = o;
-            for a in (0..t.rank()).rev() {
-                if a != axis {
-                    index[a] = rest % t.dims()[a];
-                    rest /= t.dims()[a];
-                }
+        let mut mask = vec![false; t.rank()];
+        mask[axis] = true;
+        for max in [true, false] {
+            let r = if max {
+                t.argmax(arg, input.keepdims)
+            } else {
+                t.argmin(arg, input.keepdims)
+            };
+            if t.dims()[axis] == 0 {
+                let e = r.unwrap_err();
+                let needle = format!("axis {axis} has size 0");
+                prop_assert!(e.to_string().contains(&needle), "{}", e);
+                continue;
             }
-            let mut best_k = 0;
-            for k in 0..t.dims()[axis] {
-                index[axis] = k;
-                let x = v[&index[..]];
-                index[axis] = best_k;
-                let b = v[&index[..]];
-                if k == 0 || is_nan(b) {
-                    continue;
+            // A direct reference: for each output, walk the axis by index.
+            let v = host.view::<T>().unwrap();
+            let out_dims = expected_dims(t.dims(), &mask, false);
+            let out_n: usize = out_dims.iter().product();
+            let mut reference = Vec::with_capacity(out_n);
+            for o in 0..out_n {
+                let mut index = vec![0usize; t.rank()];
+                let mut rest = o;
+                for a in (0..t.rank()).rev() {
+                    if a != axis {
+                        index[a] = rest % t.dims()[a];
+                        rest /= t.dims()[a];
+                    }
                 }
-                if is_nan(x) || (max && x > b) || (!max && x < b) {
-                    best_k = k;
+                let mut best_k = 0;
+                for k in 0..t.dims()[axis] {
+                    index[axis] = k;
+                    let x = v[&index[..]];
+                    index[axis] = best_k;
+                    let b = v[&index[..]];
+                    if k == 0 || is_nan(b) {
+                        continue;
+                    }
+                    if is_nan(x) || (max && x > b) || (!max && x < b) {
+                        best_k = k;
+                    }
                 }
+                reference.push(best_k as i64);
             }
-            reference.push(best_k as i64);
+            let (d, got) = result::<i64>(r);
+            prop_assert_eq!(d, expected_dims(t.dims(), &mask, input.keepdims));
+            prop_assert_eq!(got, reference);
         }
-        let (d, got) = result::<i64>(r);
-        prop_assert_eq!(d, expected_dims(t.dims(), &mask, input.keepdims));
-        prop_assert_eq!(got, reference);
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 fn check_all_any<T: Element>(input: &Input<T>, truth: fn(T) -> bool) -> Result<(), TestCaseError> {
-    let t = input.tensor();
-    let axes = input.axes(t.rank());
-    let mask = mask_of(&axes, t.rank());
-    let dims = expected_dims(t.dims(), &mask, input.keepdims);
-    let all = fold_ref::<T, bool>(&t, &mask, true, |a, x| *a = *a && truth(x));
-    let any = fold_ref::<T, bool>(&t, &mask, false, |a, x| *a = *a || truth(x));
-    let (d, got) = result::<bool>(t.all(&axes, input.keepdims));
-    prop_assert_eq!(&d, &dims);
-    prop_assert_eq!(got, all);
-    let (d, got) = result::<bool>(t.any(&axes, input.keepdims));
-    prop_assert_eq!(&d, &dims);
-    prop_assert_eq!(got, any);
-    Ok(())
+    // The reference from the host tensor, the results on every device
+    // (the input made under the device's scope, its views taken there).
+    on_each_device(|device| {
+        let host = host_tensor(input);
+        let t = input.tensor();
+        prop_assert_eq!(t.device(), device);
+        let axes = input.axes(t.rank());
+        let mask = mask_of(&axes, t.rank());
+        let dims = expected_dims(t.dims(), &mask, input.keepdims);
+        let all = fold_ref::<T, bool>(&host, &mask, true, |a, x| *a = *a && truth(x));
+        let any = fold_ref::<T, bool>(&host, &mask, false, |a, x| *a = *a || truth(x));
+        let (d, got) = result::<bool>(t.all(&axes, input.keepdims));
+        prop_assert_eq!(&d, &dims);
+        prop_assert_eq!(got, all);
+        let (d, got) = result::<bool>(t.any(&axes, input.keepdims));
+        prop_assert_eq!(&d, &dims);
+        prop_assert_eq!(got, any);
+        Ok(())
+    })
 }
 
 /// The reference running sum or product of element `index` along `axis`.
@@ -569,57 +605,69 @@ fn scan_ref<A: Copy>(
 }
 
 fn check_int_scan<T: IntElem>(input: &Input<T>) -> Result<(), TestCaseError> {
-    let t = input.tensor();
-    if t.rank() == 0 {
-        prop_assert!(t.cumsum(0, false, false).is_err());
-        return Ok(());
-    }
-    let axis = (input.axes.0 % t.rank() as u64) as usize;
-    let (exclusive, reverse) = (input.axes.1 & 1 == 1, input.axes.1 & 2 == 2);
-    let wide = t.view::<T>().unwrap().mapv(|x| x.to_i128());
-    let v = wide.view();
-    for prod in [false, true] {
-        let r = if prod {
-            t.cumprod(axis as isize - t.rank() as isize, exclusive, reverse)
-        } else {
-            t.cumsum(axis as isize, exclusive, reverse)
-        };
-        let (d, got) = result::<T>(r);
-        prop_assert_eq!(&d[..], t.dims());
-        let expected: Vec<T> = elements::<T>(&t)
-            .iter()
-            .map(|(i, _)| {
-                T::wrap(if prod {
-                    scan_ref(&v, i, axis, exclusive, reverse, 1, i128::wrapping_mul)
-                } else {
-                    scan_ref(&v, i, axis, exclusive, reverse, 0, i128::wrapping_add)
+    // The reference from the host tensor, the results on every device
+    // (the input made under the device's scope, its views taken there).
+    on_each_device(|device| {
+        let host = host_tensor(input);
+        let t = input.tensor();
+        prop_assert_eq!(t.device(), device);
+        if t.rank() == 0 {
+            prop_assert!(t.cumsum(0, false, false).is_err());
+            return Ok(());
+        }
+        let axis = (input.axes.0 % t.rank() as u64) as usize;
+        let (exclusive, reverse) = (input.axes.1 & 1 == 1, input.axes.1 & 2 == 2);
+        let wide = host.view::<T>().unwrap().mapv(|x| x.to_i128());
+        let v = wide.view();
+        for prod in [false, true] {
+            let r = if prod {
+                t.cumprod(axis as isize - t.rank() as isize, exclusive, reverse)
+            } else {
+                t.cumsum(axis as isize, exclusive, reverse)
+            };
+            let (d, got) = result::<T>(r);
+            prop_assert_eq!(&d[..], t.dims());
+            let expected: Vec<T> = elements::<T>(&host)
+                .iter()
+                .map(|(i, _)| {
+                    T::wrap(if prod {
+                        scan_ref(&v, i, axis, exclusive, reverse, 1, i128::wrapping_mul)
+                    } else {
+                        scan_ref(&v, i, axis, exclusive, reverse, 0, i128::wrapping_add)
+                    })
                 })
-            })
-            .collect();
-        prop_assert_eq!(got, expected);
-    }
-    Ok(())
+                .collect();
+            prop_assert_eq!(got, expected);
+        }
+        Ok(())
+    })
 }
 
 fn check_float_cumsum<T: FloatElem>(input: &Input<T>) -> Result<(), TestCaseError> {
-    let t = input.tensor();
-    if t.rank() == 0 {
-        return Ok(());
-    }
-    let axis = (input.axes.0 % t.rank() as u64) as usize;
-    let (exclusive, reverse) = (input.axes.1 & 1 == 1, input.axes.1 & 2 == 2);
-    let wide = t.view::<T>().unwrap().mapv(|x| x.to_f64());
-    let v = wide.view();
-    let (d, got) = result::<T>(t.cumsum(axis as isize, exclusive, reverse));
-    prop_assert_eq!(&d[..], t.dims());
-    let n = t.dims()[axis] as f64;
-    for ((i, _), g) in elements::<T>(&t).iter().zip(&got) {
-        let s = scan_ref(&v, i, axis, exclusive, reverse, 0.0, |a, b| a + b);
-        let abs = scan_ref(&v, i, axis, exclusive, reverse, 0.0, |a, b| a + b.abs());
-        let tol = n * T::EPS_ACC * abs + s.abs() * T::EPS;
-        prop_assert!((g.to_f64() - s).abs() <= tol, "cumsum {} vs {}", g, s);
-    }
-    Ok(())
+    // The reference from the host tensor, the results on every device
+    // (the input made under the device's scope, its views taken there).
+    on_each_device(|device| {
+        let host = host_tensor(input);
+        let t = input.tensor();
+        prop_assert_eq!(t.device(), device);
+        if t.rank() == 0 {
+            return Ok(());
+        }
+        let axis = (input.axes.0 % t.rank() as u64) as usize;
+        let (exclusive, reverse) = (input.axes.1 & 1 == 1, input.axes.1 & 2 == 2);
+        let wide = host.view::<T>().unwrap().mapv(|x| x.to_f64());
+        let v = wide.view();
+        let (d, got) = result::<T>(t.cumsum(axis as isize, exclusive, reverse));
+        prop_assert_eq!(&d[..], t.dims());
+        let n = t.dims()[axis] as f64;
+        for ((i, _), g) in elements::<T>(&host).iter().zip(&got) {
+            let s = scan_ref(&v, i, axis, exclusive, reverse, 0.0, |a, b| a + b);
+            let abs = scan_ref(&v, i, axis, exclusive, reverse, 0.0, |a, b| a + b.abs());
+            let tol = n * T::EPS_ACC * abs + s.abs() * T::EPS;
+            prop_assert!((g.to_f64() - s).abs() <= tol, "cumsum {} vs {}", g, s);
+        }
+        Ok(())
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -744,48 +792,56 @@ fn complex_values() -> BoxedStrategy<Complex<f32>> {
 }
 
 fn check_complex(input: &Input<Complex<f32>>) -> Result<(), TestCaseError> {
-    let t = input.tensor();
-    let axes = input.axes(t.rank());
-    let mask = mask_of(&axes, t.rank());
-    let dims = expected_dims(t.dims(), &mask, input.keepdims);
-    let n = reduced_count(t.dims(), &mask);
-    let c64 = |z: Complex<f32>| Complex::new(z.re as f64, z.im as f64);
-    let sum = fold_ref::<Complex<f32>, Complex<f64>>(&t, &mask, Complex::new(0.0, 0.0), |a, x| {
-        *a += c64(x)
-    });
-    let prod = fold_ref::<Complex<f32>, Complex<f64>>(&t, &mask, Complex::new(1.0, 0.0), |a, x| {
-        *a *= c64(x)
-    });
-    let narrow = |z: &Complex<f64>| Complex::new(z.re as f32, z.im as f32);
-    let (d, got) = result::<Complex<f32>>(t.sum(&axes, input.keepdims));
-    prop_assert_eq!(&d, &dims);
-    prop_assert_eq!(got, sum.iter().map(narrow).collect::<Vec<_>>());
-    let (d, got) = result::<Complex<f32>>(t.prod(&axes, input.keepdims));
-    prop_assert_eq!(&d, &dims);
-    // Exact while |z| stays within f32 (2^1024 would not).
-    prop_assert_eq!(got, prod.iter().map(narrow).collect::<Vec<_>>());
-    let (d, got) = result::<Complex<f32>>(t.mean(&axes, input.keepdims));
-    prop_assert_eq!(&d, &dims);
-    for (g, s) in got.iter().zip(&sum) {
-        if n == 0 {
-            prop_assert!(g.re.is_nan() && g.im.is_nan());
-            continue;
+    // The reference from the host tensor, the results on every device
+    // (the input made under the device's scope, its views taken there).
+    on_each_device(|device| {
+        let host = host_tensor(input);
+        let t = input.tensor();
+        prop_assert_eq!(t.device(), device);
+        let axes = input.axes(t.rank());
+        let mask = mask_of(&axes, t.rank());
+        let dims = expected_dims(t.dims(), &mask, input.keepdims);
+        let n = reduced_count(t.dims(), &mask);
+        let c64 = |z: Complex<f32>| Complex::new(z.re as f64, z.im as f64);
+        let sum =
+            fold_ref::<Complex<f32>, Complex<f64>>(&host, &mask, Complex::new(0.0, 0.0), |a, x| {
+                *a += c64(x)
+            });
+        let prod =
+            fold_ref::<Complex<f32>, Complex<f64>>(&host, &mask, Complex::new(1.0, 0.0), |a, x| {
+                *a *= c64(x)
+            });
+        let narrow = |z: &Complex<f64>| Complex::new(z.re as f32, z.im as f32);
+        let (d, got) = result::<Complex<f32>>(t.sum(&axes, input.keepdims));
+        prop_assert_eq!(&d, &dims);
+        prop_assert_eq!(got, sum.iter().map(narrow).collect::<Vec<_>>());
+        let (d, got) = result::<Complex<f32>>(t.prod(&axes, input.keepdims));
+        prop_assert_eq!(&d, &dims);
+        // Exact while |z| stays within f32 (2^1024 would not).
+        prop_assert_eq!(got, prod.iter().map(narrow).collect::<Vec<_>>());
+        let (d, got) = result::<Complex<f32>>(t.mean(&axes, input.keepdims));
+        prop_assert_eq!(&d, &dims);
+        for (g, s) in got.iter().zip(&sum) {
+            if n == 0 {
+                prop_assert!(g.re.is_nan() && g.im.is_nan());
+                continue;
+            }
+            let e = s / n as f64;
+            prop_assert!(
+                (g.re as f64 - e.re).abs() <= e.re.abs() * 1e-6 + 1e-12,
+                "{} vs {}",
+                g,
+                e
+            );
+            prop_assert!(
+                (g.im as f64 - e.im).abs() <= e.im.abs() * 1e-6 + 1e-12,
+                "{} vs {}",
+                g,
+                e
+            );
         }
-        let e = s / n as f64;
-        prop_assert!(
-            (g.re as f64 - e.re).abs() <= e.re.abs() * 1e-6 + 1e-12,
-            "{} vs {}",
-            g,
-            e
-        );
-        prop_assert!(
-            (g.im as f64 - e.im).abs() <= e.im.abs() * 1e-6 + 1e-12,
-            "{} vs {}",
-            g,
-            e
-        );
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -795,236 +851,247 @@ fn check_complex(input: &Input<Complex<f32>>) -> Result<(), TestCaseError> {
 /// image of shape (28, 28, 1); and `np.mean(batch)`.
 #[test]
 fn mean_over_the_batch_axis() {
-    let dims = [32usize, 28, 28, 1];
-    let n: usize = dims.iter().product();
-    let data: Vec<f32> = (0..n).map(|i| ((i * 7) % 256) as f32 / 255.0).collect();
-    let batch = Tensor::from_vec(data.clone(), dims).unwrap();
-    let m = batch.mean(&[0], false).unwrap();
-    assert_eq!(m.dims(), [28, 28, 1]);
-    assert_eq!(m.dtype(), DType::F32);
-    let got = m.to_vec::<f32>().unwrap();
-    let image = 28 * 28;
-    for (p, g) in got.iter().enumerate() {
-        let expected = (0..32).map(|b| data[b * image + p] as f64).sum::<f64>() / 32.0;
-        assert!(
-            (*g as f64 - expected).abs() < 1e-6,
-            "pixel {p}: {g} vs {expected}"
-        );
-    }
-    let all = batch.mean_all().unwrap();
-    assert_eq!(all.dims(), [] as [usize; 0]);
-    let expected = data.iter().map(|&x| x as f64).sum::<f64>() / n as f64;
-    assert!((all.to_scalar::<f32>().unwrap() as f64 - expected).abs() < 1e-6);
-    // keepdims keeps a batch axis of 1, for broadcasting back.
-    assert_eq!(batch.mean(&[0], true).unwrap().dims(), [1, 28, 28, 1]);
-    // Integer images average to f64 (NumPy's rule).
-    let bytes = batch.cast(DType::U8).unwrap();
-    assert_eq!(bytes.mean(&[0], false).unwrap().dtype(), DType::F64);
+    for_each_device(|device| {
+        let dims = [32usize, 28, 28, 1];
+        let n: usize = dims.iter().product();
+        let data: Vec<f32> = (0..n).map(|i| ((i * 7) % 256) as f32 / 255.0).collect();
+        let batch = Tensor::from_vec(data.clone(), dims).unwrap();
+        // The CPU sums pairwise; another device sums in its own order, held to
+        // tests/cuda.rs's bound for f32 sums: 1e-5 of the sum of magnitudes
+        // (at least 1), here divided by the count with the sum.
+        let tol = if device == Device::Cpu { 1e-6 } else { 1e-5 };
+        let m = batch.mean(&[0], false).unwrap();
+        assert_eq!(m.device(), device);
+        assert_eq!(m.dims(), [28, 28, 1]);
+        assert_eq!(m.dtype(), DType::F32);
+        let got = m.to_vec::<f32>().unwrap();
+        let image = 28 * 28;
+        for (p, g) in got.iter().enumerate() {
+            let expected = (0..32).map(|b| data[b * image + p] as f64).sum::<f64>() / 32.0;
+            assert!(
+                (*g as f64 - expected).abs() < tol,
+                "pixel {p}: {g} vs {expected}"
+            );
+        }
+        let all = batch.mean_all().unwrap();
+        assert_eq!(all.dims(), [] as [usize; 0]);
+        let expected = data.iter().map(|&x| x as f64).sum::<f64>() / n as f64;
+        assert!((all.to_scalar::<f32>().unwrap() as f64 - expected).abs() < tol);
+        // keepdims keeps a batch axis of 1, for broadcasting back.
+        assert_eq!(batch.mean(&[0], true).unwrap().dims(), [1, 28, 28, 1]);
+        // Integer images average to f64 (NumPy's rule).
+        let bytes = batch.cast(DType::U8).unwrap();
+        assert_eq!(bytes.mean(&[0], false).unwrap().dtype(), DType::F64);
+    });
 }
 
 /// Hand-worked values, NumPy's answers.
 #[test]
 fn hand_worked_values() {
-    let t = Tensor::from([[1i32, 2, 3], [4, 5, 6]]);
-    assert_eq!(
-        t.sum(&[0], false).unwrap().to_vec::<i32>().unwrap(),
-        [5, 7, 9]
-    );
-    assert_eq!(t.sum(&[1], true).unwrap().to_vec::<i32>().unwrap(), [6, 15]);
-    assert_eq!(t.sum(&[1], true).unwrap().dims(), [2, 1]);
-    assert_eq!(t.sum(&[0, 1], true).unwrap().dims(), [1, 1]);
-    assert_eq!(
-        t.sum(&[-1, 0], false).unwrap().to_scalar::<i32>().unwrap(),
-        21
-    );
-    assert_eq!(
-        t.prod(&[0], false).unwrap().to_vec::<i32>().unwrap(),
-        [4, 10, 18]
-    );
-    assert_eq!(
-        t.mean(&[1], false).unwrap().to_vec::<f64>().unwrap(),
-        [2.0, 5.0]
-    );
-    assert_eq!(
-        t.max(&[0], false).unwrap().to_vec::<i32>().unwrap(),
-        [4, 5, 6]
-    );
-    assert_eq!(t.min(&[], false).unwrap().to_scalar::<i32>().unwrap(), 1);
-    assert_eq!(t.argmax(1, false).unwrap().to_vec::<i64>().unwrap(), [2, 2]);
-    assert_eq!(t.argmin(0, true).unwrap().dims(), [1, 3]);
-    // i8 wraps: 127 + 1 = -128; u8 products wrap mod 256.
-    let i = Tensor::from([127i8, 1]);
-    assert_eq!(i.sum_all().unwrap().to_scalar::<i8>().unwrap(), -128);
-    assert_eq!(
-        i.cumsum(0, false, false).unwrap().to_vec::<i8>().unwrap(),
-        [127, -128]
-    );
-    let u = Tensor::from([16u8, 16, 3]);
-    assert_eq!(u.prod(&[], false).unwrap().to_scalar::<u8>().unwrap(), 0);
-    assert_eq!(
-        u.cumprod(0, false, false).unwrap().to_vec::<u8>().unwrap(),
-        [16, 0, 0]
-    );
-    // A scalar reduces to itself.
-    let s = Tensor::scalar(2.5f64);
-    assert_eq!(s.sum(&[], false).unwrap().to_scalar::<f64>().unwrap(), 2.5);
-    assert_eq!(s.max(&[], true).unwrap().dims(), [] as [usize; 0]);
-    // Empty reductions: sum 0, prod 1, all true, any false, mean NaN.
-    let e = Tensor::zeros([2, 0], DType::F32).unwrap();
-    assert_eq!(
-        e.sum(&[1], false).unwrap().to_vec::<f32>().unwrap(),
-        [0.0, 0.0]
-    );
-    assert_eq!(
-        e.prod(&[1], false).unwrap().to_vec::<f32>().unwrap(),
-        [1.0, 1.0]
-    );
-    assert_eq!(
-        e.all(&[1], false).unwrap().to_vec::<bool>().unwrap(),
-        [true, true]
-    );
-    assert_eq!(
-        e.any(&[1], false).unwrap().to_vec::<bool>().unwrap(),
-        [false, false]
-    );
-    assert!(
-        e.mean(&[], false)
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap()
-            .is_nan()
-    );
-    // max over a kept empty axis is fine: nothing to compute.
-    assert_eq!(e.max(&[0], false).unwrap().dims(), [0]);
-    // f16 sums run in f32: 2048 + 1 + 1 is not 2048 (as an f16 running sum would say).
-    let h = Tensor::from([f16::from_f32(2048.0), f16::ONE, f16::ONE]);
-    assert_eq!(
-        h.sum_all().unwrap().to_scalar::<f16>().unwrap(),
-        f16::from_f32(2050.0)
-    );
-    // Complex sums and means.
-    let z = Tensor::from([Complex::new(1.0f64, 2.0), Complex::new(3.0, -4.0)]);
-    assert_eq!(
-        z.sum_all().unwrap().to_scalar::<Complex<f64>>().unwrap(),
-        Complex::new(4.0, -2.0)
-    );
-    assert_eq!(
-        z.mean_all().unwrap().to_scalar::<Complex<f64>>().unwrap(),
-        Complex::new(2.0, -1.0)
-    );
-    assert_eq!(
-        z.prod(&[], false)
-            .unwrap()
-            .to_scalar::<Complex<f64>>()
-            .unwrap(),
-        Complex::new(11.0, 2.0)
-    );
-    // all/any of floats: NaN is true, -0.0 is false.
-    let f = Tensor::from([f32::NAN, -0.0]);
-    assert!(f.any(&[], false).unwrap().to_scalar::<bool>().unwrap());
-    assert!(!f.all(&[], false).unwrap().to_scalar::<bool>().unwrap());
-    // argmax: the first of equal maxima; the first NaN.
-    let a = Tensor::from([1.0f32, 3.0, 3.0, f32::NAN, f32::NAN]);
-    assert_eq!(a.argmax(0, false).unwrap().to_scalar::<i64>().unwrap(), 3);
-    assert_eq!(a.argmin(0, false).unwrap().to_scalar::<i64>().unwrap(), 3);
-    let a = Tensor::from([1.0f32, 3.0, 3.0]);
-    assert_eq!(a.argmax(0, false).unwrap().to_scalar::<i64>().unwrap(), 1);
-    // cumsum, tf.math.cumsum's documented examples.
-    let c = Tensor::from([1.0f64, 2.0, 3.0]); // a, b, c
-    let cs = |e, r| c.cumsum(0, e, r).unwrap().to_vec::<f64>().unwrap();
-    assert_eq!(cs(false, false), [1.0, 3.0, 6.0]);
-    assert_eq!(cs(true, false), [0.0, 1.0, 3.0]);
-    assert_eq!(cs(false, true), [6.0, 5.0, 3.0]);
-    assert_eq!(cs(true, true), [5.0, 3.0, 0.0]);
+    for_each_device(|_device| {
+        let t = here([[1i32, 2, 3], [4, 5, 6]]);
+        assert_eq!(
+            t.sum(&[0], false).unwrap().to_vec::<i32>().unwrap(),
+            [5, 7, 9]
+        );
+        assert_eq!(t.sum(&[1], true).unwrap().to_vec::<i32>().unwrap(), [6, 15]);
+        assert_eq!(t.sum(&[1], true).unwrap().dims(), [2, 1]);
+        assert_eq!(t.sum(&[0, 1], true).unwrap().dims(), [1, 1]);
+        assert_eq!(
+            t.sum(&[-1, 0], false).unwrap().to_scalar::<i32>().unwrap(),
+            21
+        );
+        assert_eq!(
+            t.prod(&[0], false).unwrap().to_vec::<i32>().unwrap(),
+            [4, 10, 18]
+        );
+        assert_eq!(
+            t.mean(&[1], false).unwrap().to_vec::<f64>().unwrap(),
+            [2.0, 5.0]
+        );
+        assert_eq!(
+            t.max(&[0], false).unwrap().to_vec::<i32>().unwrap(),
+            [4, 5, 6]
+        );
+        assert_eq!(t.min(&[], false).unwrap().to_scalar::<i32>().unwrap(), 1);
+        assert_eq!(t.argmax(1, false).unwrap().to_vec::<i64>().unwrap(), [2, 2]);
+        assert_eq!(t.argmin(0, true).unwrap().dims(), [1, 3]);
+        // i8 wraps: 127 + 1 = -128; u8 products wrap mod 256.
+        let i = here([127i8, 1]);
+        assert_eq!(i.sum_all().unwrap().to_scalar::<i8>().unwrap(), -128);
+        assert_eq!(
+            i.cumsum(0, false, false).unwrap().to_vec::<i8>().unwrap(),
+            [127, -128]
+        );
+        let u = here([16u8, 16, 3]);
+        assert_eq!(u.prod(&[], false).unwrap().to_scalar::<u8>().unwrap(), 0);
+        assert_eq!(
+            u.cumprod(0, false, false).unwrap().to_vec::<u8>().unwrap(),
+            [16, 0, 0]
+        );
+        // A scalar reduces to itself.
+        let s = here(2.5f64);
+        assert_eq!(s.sum(&[], false).unwrap().to_scalar::<f64>().unwrap(), 2.5);
+        assert_eq!(s.max(&[], true).unwrap().dims(), [] as [usize; 0]);
+        // Empty reductions: sum 0, prod 1, all true, any false, mean NaN.
+        let e = Tensor::zeros([2, 0], DType::F32).unwrap();
+        assert_eq!(
+            e.sum(&[1], false).unwrap().to_vec::<f32>().unwrap(),
+            [0.0, 0.0]
+        );
+        assert_eq!(
+            e.prod(&[1], false).unwrap().to_vec::<f32>().unwrap(),
+            [1.0, 1.0]
+        );
+        assert_eq!(
+            e.all(&[1], false).unwrap().to_vec::<bool>().unwrap(),
+            [true, true]
+        );
+        assert_eq!(
+            e.any(&[1], false).unwrap().to_vec::<bool>().unwrap(),
+            [false, false]
+        );
+        assert!(
+            e.mean(&[], false)
+                .unwrap()
+                .to_scalar::<f32>()
+                .unwrap()
+                .is_nan()
+        );
+        // max over a kept empty axis is fine: nothing to compute.
+        assert_eq!(e.max(&[0], false).unwrap().dims(), [0]);
+        // f16 sums run in f32: 2048 + 1 + 1 is not 2048 (as an f16 running sum would say).
+        let h = here([f16::from_f32(2048.0), f16::ONE, f16::ONE]);
+        assert_eq!(
+            h.sum_all().unwrap().to_scalar::<f16>().unwrap(),
+            f16::from_f32(2050.0)
+        );
+        // Complex sums and means.
+        let z = here([Complex::new(1.0f64, 2.0), Complex::new(3.0, -4.0)]);
+        assert_eq!(
+            z.sum_all().unwrap().to_scalar::<Complex<f64>>().unwrap(),
+            Complex::new(4.0, -2.0)
+        );
+        assert_eq!(
+            z.mean_all().unwrap().to_scalar::<Complex<f64>>().unwrap(),
+            Complex::new(2.0, -1.0)
+        );
+        assert_eq!(
+            z.prod(&[], false)
+                .unwrap()
+                .to_scalar::<Complex<f64>>()
+                .unwrap(),
+            Complex::new(11.0, 2.0)
+        );
+        // all/any of floats: NaN is true, -0.0 is false.
+        let f = here([f32::NAN, -0.0]);
+        assert!(f.any(&[], false).unwrap().to_scalar::<bool>().unwrap());
+        assert!(!f.all(&[], false).unwrap().to_scalar::<bool>().unwrap());
+        // argmax: the first of equal maxima; the first NaN.
+        let a = here([1.0f32, 3.0, 3.0, f32::NAN, f32::NAN]);
+        assert_eq!(a.argmax(0, false).unwrap().to_scalar::<i64>().unwrap(), 3);
+        assert_eq!(a.argmin(0, false).unwrap().to_scalar::<i64>().unwrap(), 3);
+        let a = here([1.0f32, 3.0, 3.0]);
+        assert_eq!(a.argmax(0, false).unwrap().to_scalar::<i64>().unwrap(), 1);
+        // cumsum, tf.math.cumsum's documented examples.
+        let c = here([1.0f64, 2.0, 3.0]); // a, b, c
+        let cs = |e, r| c.cumsum(0, e, r).unwrap().to_vec::<f64>().unwrap();
+        assert_eq!(cs(false, false), [1.0, 3.0, 6.0]);
+        assert_eq!(cs(true, false), [0.0, 1.0, 3.0]);
+        assert_eq!(cs(false, true), [6.0, 5.0, 3.0]);
+        assert_eq!(cs(true, true), [5.0, 3.0, 0.0]);
+    });
 }
 
 /// Large inputs take the parallel and blocked paths: compare them with a
 /// plain loop, exactly (integer-valued f64) or within float tolerance.
 #[test]
 fn large_inputs_and_views() {
-    let (r, c) = (700usize, 300usize);
-    let data: Vec<f64> = (0..r * c)
-        .map(|i| ((i * 7919) % 1013) as f64 - 500.0)
-        .collect();
-    let t = Tensor::from_vec(data.clone(), [r, c]).unwrap();
-    let at = |i: usize, j: usize| data[i * c + j];
-    let row_sums: Vec<f64> = (0..r).map(|i| (0..c).map(|j| at(i, j)).sum()).collect();
-    let col_sums: Vec<f64> = (0..c).map(|j| (0..r).map(|i| at(i, j)).sum()).collect();
-    assert_eq!(
-        t.sum(&[1], false).unwrap().to_vec::<f64>().unwrap(),
-        row_sums
-    );
-    assert_eq!(
-        t.sum(&[0], false).unwrap().to_vec::<f64>().unwrap(),
-        col_sums
-    );
-    let tt = t.t().unwrap();
-    assert_eq!(
-        tt.sum(&[0], false).unwrap().to_vec::<f64>().unwrap(),
-        row_sums
-    );
-    assert_eq!(
-        tt.sum(&[1], false).unwrap().to_vec::<f64>().unwrap(),
-        col_sums
-    );
-    let total: f64 = data.iter().sum();
-    assert_eq!(tt.sum_all().unwrap().to_scalar::<f64>().unwrap(), total);
-    let rev = t.slice([SliceArg::range(None, None, -1)]).unwrap();
-    let mut rev_rows = row_sums.clone();
-    rev_rows.reverse();
-    assert_eq!(
-        rev.sum(&[1], false).unwrap().to_vec::<f64>().unwrap(),
-        rev_rows
-    );
-    let col_max: Vec<f64> = (0..c)
-        .map(|j| (0..r).map(|i| at(i, j)).fold(f64::MIN, f64::max))
-        .collect();
-    assert_eq!(
-        t.max(&[0], false).unwrap().to_vec::<f64>().unwrap(),
-        col_max
-    );
-    let col_argmax: Vec<i64> = (0..c)
-        .map(|j| (0..r).position(|i| at(i, j) == col_max[j]).unwrap() as i64)
-        .collect();
-    assert_eq!(
-        t.argmax(0, false).unwrap().to_vec::<i64>().unwrap(),
-        col_argmax
-    );
-    assert_eq!(
-        tt.argmax(1, false).unwrap().to_vec::<i64>().unwrap(),
-        col_argmax
-    );
-    // cumsum along both axes of a large input, against running sums.
-    let cs0 = t.cumsum(0, false, false).unwrap().to_vec::<f64>().unwrap();
-    let cs1 = t.cumsum(1, true, true).unwrap().to_vec::<f64>().unwrap();
-    for j in 0..c {
-        let mut acc = 0.0;
+    for_each_device(|device| {
+        let (r, c) = (700usize, 300usize);
+        let data: Vec<f64> = (0..r * c)
+            .map(|i| ((i * 7919) % 1013) as f64 - 500.0)
+            .collect();
+        let t = Tensor::from_vec(data.clone(), [r, c]).unwrap();
+        let at = |i: usize, j: usize| data[i * c + j];
+        let row_sums: Vec<f64> = (0..r).map(|i| (0..c).map(|j| at(i, j)).sum()).collect();
+        let col_sums: Vec<f64> = (0..c).map(|j| (0..r).map(|i| at(i, j)).sum()).collect();
+        assert_eq!(
+            t.sum(&[1], false).unwrap().to_vec::<f64>().unwrap(),
+            row_sums
+        );
+        assert_eq!(
+            t.sum(&[0], false).unwrap().to_vec::<f64>().unwrap(),
+            col_sums
+        );
+        let tt = t.t().unwrap();
+        assert_eq!(
+            tt.sum(&[0], false).unwrap().to_vec::<f64>().unwrap(),
+            row_sums
+        );
+        assert_eq!(
+            tt.sum(&[1], false).unwrap().to_vec::<f64>().unwrap(),
+            col_sums
+        );
+        let total: f64 = data.iter().sum();
+        assert_eq!(tt.sum_all().unwrap().to_scalar::<f64>().unwrap(), total);
+        let rev = t.slice([SliceArg::range(None, None, -1)]).unwrap();
+        let mut rev_rows = row_sums.clone();
+        rev_rows.reverse();
+        assert_eq!(
+            rev.sum(&[1], false).unwrap().to_vec::<f64>().unwrap(),
+            rev_rows
+        );
+        let col_max: Vec<f64> = (0..c)
+            .map(|j| (0..r).map(|i| at(i, j)).fold(f64::MIN, f64::max))
+            .collect();
+        assert_eq!(
+            t.max(&[0], false).unwrap().to_vec::<f64>().unwrap(),
+            col_max
+        );
+        let col_argmax: Vec<i64> = (0..c)
+            .map(|j| (0..r).position(|i| at(i, j) == col_max[j]).unwrap() as i64)
+            .collect();
+        assert_eq!(
+            t.argmax(0, false).unwrap().to_vec::<i64>().unwrap(),
+            col_argmax
+        );
+        assert_eq!(
+            tt.argmax(1, false).unwrap().to_vec::<i64>().unwrap(),
+            col_argmax
+        );
+        // cumsum along both axes of a large input, against running sums.
+        let cs0 = t.cumsum(0, false, false).unwrap().to_vec::<f64>().unwrap();
+        let cs1 = t.cumsum(1, true, true).unwrap().to_vec::<f64>().unwrap();
+        for j in 0..c {
+            let mut acc = 0.0;
+            for i in 0..r {
+                acc += at(i, j);
+                assert_eq!(cs0[i * c + j], acc);
+            }
+        }
         for i in 0..r {
-            acc += at(i, j);
-            assert_eq!(cs0[i * c + j], acc);
+            let mut acc = 0.0;
+            for j in (0..c).rev() {
+                assert_eq!(cs1[i * c + j], acc);
+                acc += at(i, j);
+            }
         }
-    }
-    for i in 0..r {
-        let mut acc = 0.0;
-        for j in (0..c).rev() {
-            assert_eq!(cs1[i * c + j], acc);
-            acc += at(i, j);
-        }
-    }
-    // A long f32 row: the pairwise sum stays near the f64 sum.
-    let n = 1 << 20;
-    let x: Vec<f32> = (0..n).map(|i| (i % 10) as f32 * 0.1).collect();
-    let exact: f64 = x.iter().map(|&v| v as f64).sum();
-    let got = Tensor::from_vec(x, [n])
-        .unwrap()
-        .sum_all()
-        .unwrap()
-        .to_scalar::<f32>()
-        .unwrap();
-    assert!(
-        (got as f64 - exact).abs() / exact < 1e-6,
-        "{got} vs {exact}"
-    );
+        // A long f32 row: the pairwise sum stays near the f64 sum.
+        let n = 1 << 20;
+        let x: Vec<f32> = (0..n).map(|i| (i % 10) as f32 * 0.1).collect();
+        let exact: f64 = x.iter().map(|&v| v as f64).sum();
+        let got = Tensor::from_vec(x, [n])
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
+        // (All terms are positive, so the sum of magnitudes is the sum: the
+        // bound of tests/cuda.rs for f32 sums off the CPU is relative.)
+        let rel = if device == Device::Cpu { 1e-6 } else { 1e-5 };
+        assert!((got as f64 - exact).abs() / exact < rel, "{got} vs {exact}");
+    });
 }
 
 // ---------------------------------------------------------------------------
@@ -1042,79 +1109,89 @@ fn invalid(r: Result<Tensor>) -> String {
 
 #[test]
 fn bool_arithmetic_is_refused() {
-    let b = Tensor::from([true, false]);
-    for (op, r) in [
-        ("sum", b.sum(&[], false)),
-        ("mean", b.mean(&[0], false)),
-        ("prod", b.prod(&[], true)),
-        ("cumsum", b.cumsum(0, false, false)),
-        ("cumprod", b.cumprod(0, false, false)),
-    ] {
-        let msg = invalid(r);
-        assert!(msg.starts_with(op), "{msg}");
-        assert!(msg.contains("bool") && msg.contains("cast"), "{msg}");
-    }
-    // Logical reductions and orderings are fine on bool.
-    assert!(b.max(&[], false).unwrap().to_scalar::<bool>().unwrap());
-    assert_eq!(b.argmin(0, false).unwrap().to_scalar::<i64>().unwrap(), 1);
+    for_each_device(|_device| {
+        let b = here([true, false]);
+        for (op, r) in [
+            ("sum", b.sum(&[], false)),
+            ("mean", b.mean(&[0], false)),
+            ("prod", b.prod(&[], true)),
+            ("cumsum", b.cumsum(0, false, false)),
+            ("cumprod", b.cumprod(0, false, false)),
+        ] {
+            let msg = invalid(r);
+            assert!(msg.starts_with(op), "{msg}");
+            assert!(msg.contains("bool") && msg.contains("cast"), "{msg}");
+        }
+        // Logical reductions and orderings are fine on bool.
+        assert!(b.max(&[], false).unwrap().to_scalar::<bool>().unwrap());
+        assert_eq!(b.argmin(0, false).unwrap().to_scalar::<i64>().unwrap(), 1);
+    });
 }
 
 #[test]
 fn complex_has_no_order() {
-    let z = Tensor::from([Complex::new(1.0f32, 0.0), Complex::new(0.0, 1.0)]);
-    for (op, r) in [
-        ("max", z.max(&[], false)),
-        ("min", z.min(&[0], false)),
-        ("argmax", z.argmax(0, false)),
-        ("argmin", z.argmin(-1, false)),
-    ] {
-        let msg = invalid(r);
-        assert!(msg.starts_with(op) && msg.contains("complex64"), "{msg}");
-    }
+    for_each_device(|_device| {
+        let z = here([Complex::new(1.0f32, 0.0), Complex::new(0.0, 1.0)]);
+        for (op, r) in [
+            ("max", z.max(&[], false)),
+            ("min", z.min(&[0], false)),
+            ("argmax", z.argmax(0, false)),
+            ("argmin", z.argmin(-1, false)),
+        ] {
+            let msg = invalid(r);
+            assert!(msg.starts_with(op) && msg.contains("complex64"), "{msg}");
+        }
+    });
 }
 
 #[test]
 fn axes_out_of_range_are_refused() {
-    let t = Tensor::from([[1.0f32, 2.0], [3.0, 4.0]]);
-    let msg = invalid(t.sum(&[2], false));
-    assert!(msg.contains("axis 2") && msg.contains("rank 2"), "{msg}");
-    let msg = invalid(t.all(&[0, -3], false));
-    assert!(msg.contains("axis -3") && msg.contains("rank 2"), "{msg}");
-    let msg = invalid(t.argmax(5, false));
-    assert!(msg.contains("axis 5"), "{msg}");
-    let msg = invalid(Tensor::scalar(1.0f32).argmax(0, false));
-    assert!(msg.contains("rank 0"), "{msg}");
-    let msg = invalid(t.cumsum(-3, false, false));
-    assert!(msg.contains("axis -3"), "{msg}");
-    let msg = invalid(Tensor::scalar(1i32).cumsum(0, false, false));
-    assert!(msg.contains("scalar"), "{msg}");
+    for_each_device(|_device| {
+        let t = here([[1.0f32, 2.0], [3.0, 4.0]]);
+        let msg = invalid(t.sum(&[2], false));
+        assert!(msg.contains("axis 2") && msg.contains("rank 2"), "{msg}");
+        let msg = invalid(t.all(&[0, -3], false));
+        assert!(msg.contains("axis -3") && msg.contains("rank 2"), "{msg}");
+        let msg = invalid(t.argmax(5, false));
+        assert!(msg.contains("axis 5"), "{msg}");
+        let msg = invalid(here(1.0f32).argmax(0, false));
+        assert!(msg.contains("rank 0"), "{msg}");
+        let msg = invalid(t.cumsum(-3, false, false));
+        assert!(msg.contains("axis -3"), "{msg}");
+        let msg = invalid(here(1i32).cumsum(0, false, false));
+        assert!(msg.contains("scalar"), "{msg}");
+    });
 }
 
 #[test]
 fn repeated_axes_are_refused() {
-    let t = Tensor::from([[1u8, 2], [3, 4]]);
-    let msg = invalid(t.sum(&[1, -1], false));
-    assert!(
-        msg.contains("[1, -1]") && msg.contains("axis 1 twice"),
-        "{msg}"
-    );
-    let msg = invalid(t.any(&[0, 0], true));
-    assert!(msg.contains("axis 0 twice"), "{msg}");
+    for_each_device(|_device| {
+        let t = here([[1u8, 2], [3, 4]]);
+        let msg = invalid(t.sum(&[1, -1], false));
+        assert!(
+            msg.contains("[1, -1]") && msg.contains("axis 1 twice"),
+            "{msg}"
+        );
+        let msg = invalid(t.any(&[0, 0], true));
+        assert!(msg.contains("axis 0 twice"), "{msg}");
+    });
 }
 
 #[test]
 fn extrema_of_nothing_are_refused() {
-    let e = Tensor::zeros([3, 0, 2], DType::F32).unwrap();
-    let msg = invalid(e.max(&[1], false));
-    assert!(msg.starts_with("max: axis 1 has size 0"), "{msg}");
-    assert!(msg.contains("a maximum of nothing is undefined"), "{msg}");
-    let msg = invalid(e.min(&[], false));
-    assert!(msg.starts_with("min: axis 1 has size 0"), "{msg}");
-    let msg = invalid(e.argmax(-2, false));
-    assert!(msg.starts_with("argmax: axis 1 has size 0"), "{msg}");
-    let msg = invalid(Tensor::zeros([0], DType::I32).unwrap().argmin(0, true));
-    assert!(msg.starts_with("argmin: axis 0 has size 0"), "{msg}");
-    // Reducing the non-empty axes of an empty tensor is fine (empty result).
-    assert_eq!(e.max(&[0, 2], false).unwrap().dims(), [0]);
-    assert_eq!(e.argmax(2, false).unwrap().dims(), [3, 0]);
+    for_each_device(|_device| {
+        let e = Tensor::zeros([3, 0, 2], DType::F32).unwrap();
+        let msg = invalid(e.max(&[1], false));
+        assert!(msg.starts_with("max: axis 1 has size 0"), "{msg}");
+        assert!(msg.contains("a maximum of nothing is undefined"), "{msg}");
+        let msg = invalid(e.min(&[], false));
+        assert!(msg.starts_with("min: axis 1 has size 0"), "{msg}");
+        let msg = invalid(e.argmax(-2, false));
+        assert!(msg.starts_with("argmax: axis 1 has size 0"), "{msg}");
+        let msg = invalid(Tensor::zeros([0], DType::I32).unwrap().argmin(0, true));
+        assert!(msg.starts_with("argmin: axis 0 has size 0"), "{msg}");
+        // Reducing the non-empty axes of an empty tensor is fine (empty result).
+        assert_eq!(e.max(&[0, 2], false).unwrap().dims(), [0]);
+        assert_eq!(e.argmax(2, false).unwrap().dims(), [3, 0]);
+    });
 }

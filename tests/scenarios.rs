@@ -161,16 +161,19 @@ fn the_first_image_of_a_batch() {
 /// `np.mean(numpy_array, axis=0)` across a batch, on converted arrays.
 #[test]
 fn means_of_converted_images() {
-    let image = batch().slice(s![0]).unwrap().to_array::<f32>().unwrap();
-    assert_eq!(image.shape(), [28, 28, 1]);
-    // The mean of 0..784 is 391.5.
-    assert_eq!(image.mean(), Some(391.5));
-    let batch = batch().to_array::<f32>().unwrap();
-    let mean_across_batch = batch.mean_axis(Axis(0)).unwrap();
-    assert_eq!(mean_across_batch.shape(), [28, 28, 1]);
-    // Pixel p of image i is i * 784 + p; the mean over i is 15.5 * 784 + p.
-    assert_eq!(mean_across_batch[[0, 0, 0]], 15.5 * 784.0);
-    assert_eq!(mean_across_batch[[27, 27, 0]], 15.5 * 784.0 + 783.0);
+    for_each_device(|device| {
+        assert_eq!(batch().device(), device);
+        let image = batch().slice(s![0]).unwrap().to_array::<f32>().unwrap();
+        assert_eq!(image.shape(), [28, 28, 1]);
+        // The mean of 0..784 is 391.5.
+        assert_eq!(image.mean(), Some(391.5));
+        let batch = batch().to_array::<f32>().unwrap();
+        let mean_across_batch = batch.mean_axis(Axis(0)).unwrap();
+        assert_eq!(mean_across_batch.shape(), [28, 28, 1]);
+        // Pixel p of image i is i * 784 + p; the mean over i is 15.5 * 784 + p.
+        assert_eq!(mean_across_batch[[0, 0, 0]], 15.5 * 784.0);
+        assert_eq!(mean_across_batch[[27, 27, 0]], 15.5 * 784.0 + 783.0);
+    });
 }
 
 /// `sparse_tensor = tf.sparse.SparseTensor(indices, values, dense_shape)`

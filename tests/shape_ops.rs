@@ -8,7 +8,7 @@ mod views_helper;
 
 use proptest::prelude::*;
 use tensorbridge::prelude::*;
-use tensorbridge_tests::on_each_device;
+use tensorbridge_tests::{for_each_device, here, on_each_device};
 use views_helper::*;
 
 /// Asserts `e` is `InvalidArgument` and its message contains `needle`.
@@ -90,80 +90,82 @@ proptest! {
 
 #[test]
 fn concat_tf_doc_examples() {
-    let t1 = Tensor::from([[1, 2, 3], [4, 5, 6]]);
-    let t2 = Tensor::from([[7, 8, 9], [10, 11, 12]]);
-    let c = Tensor::concat(&[&t1, &t2], 0).unwrap();
-    assert_eq!(c.dims(), [4, 3]);
-    assert_eq!(c.to_vec::<i32>().unwrap(), (1..=12).collect::<Vec<_>>());
-    let c = Tensor::concat(&[&t1, &t2], 1).unwrap();
-    assert_eq!(c.dims(), [2, 6]);
-    assert_eq!(
-        c.to_vec::<i32>().unwrap(),
-        [1, 2, 3, 7, 8, 9, 4, 5, 6, 10, 11, 12]
-    );
-    let t1 = Tensor::from([[[1, 2], [2, 3]], [[4, 4], [5, 3]]]);
-    let t2 = Tensor::from([[[7, 4], [8, 4]], [[2, 10], [15, 11]]]);
-    let c = Tensor::concat(&[&t1, &t2], -1).unwrap();
-    assert_eq!(c.dims(), [2, 2, 4]);
-    assert_eq!(
-        c.to_vec::<i32>().unwrap(),
-        [1, 2, 7, 4, 2, 3, 8, 4, 4, 4, 2, 10, 5, 3, 15, 11]
-    );
+    for_each_device(|_device| {
+        let t1 = here([[1, 2, 3], [4, 5, 6]]);
+        let t2 = here([[7, 8, 9], [10, 11, 12]]);
+        let c = Tensor::concat(&[&t1, &t2], 0).unwrap();
+        assert_eq!(c.dims(), [4, 3]);
+        assert_eq!(c.to_vec::<i32>().unwrap(), (1..=12).collect::<Vec<_>>());
+        let c = Tensor::concat(&[&t1, &t2], 1).unwrap();
+        assert_eq!(c.dims(), [2, 6]);
+        assert_eq!(
+            c.to_vec::<i32>().unwrap(),
+            [1, 2, 3, 7, 8, 9, 4, 5, 6, 10, 11, 12]
+        );
+        let t1 = here([[[1, 2], [2, 3]], [[4, 4], [5, 3]]]);
+        let t2 = here([[[7, 4], [8, 4]], [[2, 10], [15, 11]]]);
+        let c = Tensor::concat(&[&t1, &t2], -1).unwrap();
+        assert_eq!(c.dims(), [2, 2, 4]);
+        assert_eq!(
+            c.to_vec::<i32>().unwrap(),
+            [1, 2, 7, 4, 2, 3, 8, 4, 4, 4, 2, 10, 5, 3, 15, 11]
+        );
+    });
 }
 
 #[test]
 fn concat_validation() {
-    let a = Tensor::from([[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]]);
-    assert_invalid(
-        Tensor::concat(&[], 0).unwrap_err(),
-        "list of tensors is empty",
-    );
-    assert_invalid(
-        Tensor::concat(&[&Tensor::scalar(1.0f32)], 0).unwrap_err(),
-        "cannot concatenate scalars",
-    );
-    let e = Tensor::concat(&[&a, &Tensor::from([[1.0f64, 2.0, 3.0]])], 0).unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Error::DTypeMismatch {
-                expected: DType::F32,
-                found: DType::F64,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
-    let b = Tensor::zeros([2, 4], DType::F32).unwrap();
-    let e = Tensor::concat(&[&a, &a, &b], 0).unwrap_err();
-    assert!(matches!(e, Error::ShapeMismatch { .. }), "{e:?}");
-    assert!(
-        e.to_string()
-            .contains("tensors[2] has shape [2, 4] but tensors[0] has shape [2, 3]"),
-        "{e}"
-    );
-    // Along axis 1 the same tensors fit.
-    assert_eq!(Tensor::concat(&[&a, &a, &b], 1).unwrap().dims(), [2, 10]);
-    let e = Tensor::concat(&[&a, &Tensor::from([1.0f32, 2.0, 3.0])], 0).unwrap_err();
-    assert!(matches!(e, Error::ShapeMismatch { .. }), "{e:?}");
-    assert!(e.to_string().contains("tensors[1] has shape [3]"), "{e}");
-    assert_invalid(
-        Tensor::concat(&[&a, &a], 2).unwrap_err(),
-        "axis 2 is out of range for rank 2",
-    );
-    // An axis length that overflows usize, from broadcast (empty) views.
-    let huge = Tensor::zeros([0, 1], DType::U8)
-        .unwrap()
-        .broadcast_to([0, isize::MAX as usize])
-        .unwrap();
-    let e = Tensor::concat(&[&huge, &huge, &huge], 1).unwrap_err();
-    assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
-    // An output larger than the machine.
-    let wide = Tensor::scalar(1.0f64)
-        .broadcast_to([1usize << 19, 1 << 20])
-        .unwrap();
-    let e = Tensor::concat(&[&wide, &wide], 0).unwrap_err();
-    assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
+    for_each_device(|_device| {
+        let a = here([[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]]);
+        assert_invalid(
+            Tensor::concat(&[], 0).unwrap_err(),
+            "list of tensors is empty",
+        );
+        assert_invalid(
+            Tensor::concat(&[&here(1.0f32)], 0).unwrap_err(),
+            "cannot concatenate scalars",
+        );
+        let e = Tensor::concat(&[&a, &here([[1.0f64, 2.0, 3.0]])], 0).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::DTypeMismatch {
+                    expected: DType::F32,
+                    found: DType::F64,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        let b = Tensor::zeros([2, 4], DType::F32).unwrap();
+        let e = Tensor::concat(&[&a, &a, &b], 0).unwrap_err();
+        assert!(matches!(e, Error::ShapeMismatch { .. }), "{e:?}");
+        assert!(
+            e.to_string()
+                .contains("tensors[2] has shape [2, 4] but tensors[0] has shape [2, 3]"),
+            "{e}"
+        );
+        // Along axis 1 the same tensors fit.
+        assert_eq!(Tensor::concat(&[&a, &a, &b], 1).unwrap().dims(), [2, 10]);
+        let e = Tensor::concat(&[&a, &here([1.0f32, 2.0, 3.0])], 0).unwrap_err();
+        assert!(matches!(e, Error::ShapeMismatch { .. }), "{e:?}");
+        assert!(e.to_string().contains("tensors[1] has shape [3]"), "{e}");
+        assert_invalid(
+            Tensor::concat(&[&a, &a], 2).unwrap_err(),
+            "axis 2 is out of range for rank 2",
+        );
+        // An axis length that overflows usize, from broadcast (empty) views.
+        let huge = Tensor::zeros([0, 1], DType::U8)
+            .unwrap()
+            .broadcast_to([0, isize::MAX as usize])
+            .unwrap();
+        let e = Tensor::concat(&[&huge, &huge, &huge], 1).unwrap_err();
+        assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
+        // An output larger than the machine.
+        let wide = here(1.0f64).broadcast_to([1usize << 19, 1 << 20]).unwrap();
+        let e = Tensor::concat(&[&wide, &wide], 0).unwrap_err();
+        assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
+    });
 }
 
 // ----------------------------------------------------------------- stack
@@ -227,40 +229,38 @@ proptest! {
 
 #[test]
 fn stack_tf_doc_example_and_validation() {
-    let (x, y, z) = (
-        Tensor::from([1, 4]),
-        Tensor::from([2, 5]),
-        Tensor::from([3, 6]),
-    );
-    let s = Tensor::stack(&[&x, &y, &z], 0).unwrap();
-    assert_eq!(s.dims(), [3, 2]);
-    assert_eq!(s.to_vec::<i32>().unwrap(), [1, 4, 2, 5, 3, 6]);
-    let s = Tensor::stack(&[&x, &y, &z], 1).unwrap();
-    assert_eq!(s.dims(), [2, 3]);
-    assert_eq!(s.to_vec::<i32>().unwrap(), [1, 2, 3, 4, 5, 6]);
-    // Scalars stack into a vector.
-    let s = Tensor::stack(&[&Tensor::scalar(1u8), &Tensor::scalar(2u8)], -1).unwrap();
-    assert_eq!(s.to_vec::<u8>().unwrap(), [1, 2]);
+    for_each_device(|_device| {
+        let (x, y, z) = (here([1, 4]), here([2, 5]), here([3, 6]));
+        let s = Tensor::stack(&[&x, &y, &z], 0).unwrap();
+        assert_eq!(s.dims(), [3, 2]);
+        assert_eq!(s.to_vec::<i32>().unwrap(), [1, 4, 2, 5, 3, 6]);
+        let s = Tensor::stack(&[&x, &y, &z], 1).unwrap();
+        assert_eq!(s.dims(), [2, 3]);
+        assert_eq!(s.to_vec::<i32>().unwrap(), [1, 2, 3, 4, 5, 6]);
+        // Scalars stack into a vector.
+        let s = Tensor::stack(&[&here(1u8), &here(2u8)], -1).unwrap();
+        assert_eq!(s.to_vec::<u8>().unwrap(), [1, 2]);
 
-    assert_invalid(
-        Tensor::stack(&[], 0).unwrap_err(),
-        "list of tensors is empty",
-    );
-    let e = Tensor::stack(&[&x, &Tensor::from([1, 2, 3])], 0).unwrap_err();
-    assert!(matches!(e, Error::ShapeMismatch { .. }), "{e:?}");
-    assert!(
-        e.to_string()
-            .contains("tensors[1] has shape [3] but tensors[0] has shape [2]"),
-        "{e}"
-    );
-    let e = Tensor::stack(&[&x, &Tensor::from([1i64, 2])], 0).unwrap_err();
-    assert!(matches!(e, Error::DTypeMismatch { .. }), "{e:?}");
-    assert_invalid(
-        Tensor::stack(&[&x, &y], 2).unwrap_err(),
-        "axis 2 is out of range for stacking tensors of rank 1 (valid: -2 to 1)",
-    );
-    assert!(Tensor::stack(&[&x, &y], -3).is_err());
-    assert_eq!(Tensor::stack(&[&x, &y], -2).unwrap().dims(), [2, 2]);
+        assert_invalid(
+            Tensor::stack(&[], 0).unwrap_err(),
+            "list of tensors is empty",
+        );
+        let e = Tensor::stack(&[&x, &here([1, 2, 3])], 0).unwrap_err();
+        assert!(matches!(e, Error::ShapeMismatch { .. }), "{e:?}");
+        assert!(
+            e.to_string()
+                .contains("tensors[1] has shape [3] but tensors[0] has shape [2]"),
+            "{e}"
+        );
+        let e = Tensor::stack(&[&x, &here([1i64, 2])], 0).unwrap_err();
+        assert!(matches!(e, Error::DTypeMismatch { .. }), "{e:?}");
+        assert_invalid(
+            Tensor::stack(&[&x, &y], 2).unwrap_err(),
+            "axis 2 is out of range for stacking tensors of rank 1 (valid: -2 to 1)",
+        );
+        assert!(Tensor::stack(&[&x, &y], -3).is_err());
+        assert_eq!(Tensor::stack(&[&x, &y], -2).unwrap().dims(), [2, 2]);
+    });
 }
 
 // ----------------------------------------------------------------- split
@@ -368,34 +368,36 @@ proptest! {
 
 #[test]
 fn split_tf_doc_example_and_validation() {
-    // x of shape [5, 30]: split [4, 15, 11] along axis 1, and into 3.
-    let x = Tensor::arange(0i32, 150, 1)
-        .unwrap()
-        .reshape([5, 30])
-        .unwrap();
-    let parts = x.split(&[4, 15, 11], 1).unwrap();
-    let shapes: Vec<&[usize]> = parts.iter().map(|p| p.dims()).collect();
-    assert_eq!(shapes, [&[5, 4][..], &[5, 15], &[5, 11]]);
-    assert_eq!(parts[2].to_vec::<i32>().unwrap()[..3], [19, 20, 21]);
-    let parts = x.split_even(3, 1).unwrap();
-    assert!(parts.iter().all(|p| p.dims() == [5, 10]));
-    assert_eq!(parts[1].to_vec::<i32>().unwrap()[..2], [10, 11]);
+    for_each_device(|_device| {
+        // x of shape [5, 30]: split [4, 15, 11] along axis 1, and into 3.
+        let x = Tensor::arange(0i32, 150, 1)
+            .unwrap()
+            .reshape([5, 30])
+            .unwrap();
+        let parts = x.split(&[4, 15, 11], 1).unwrap();
+        let shapes: Vec<&[usize]> = parts.iter().map(|p| p.dims()).collect();
+        assert_eq!(shapes, [&[5, 4][..], &[5, 15], &[5, 11]]);
+        assert_eq!(parts[2].to_vec::<i32>().unwrap()[..3], [19, 20, 21]);
+        let parts = x.split_even(3, 1).unwrap();
+        assert!(parts.iter().all(|p| p.dims() == [5, 10]));
+        assert_eq!(parts[1].to_vec::<i32>().unwrap()[..2], [10, 11]);
 
-    assert_invalid(
-        x.split(&[4, 15], 1).unwrap_err(),
-        "sizes [4, 15] add up to 19, but axis 1 of shape [5, 30] has size 30",
-    );
-    assert_invalid(
-        x.split(&[usize::MAX, 2], 1).unwrap_err(),
-        "add up to more than usize holds",
-    );
-    assert_invalid(x.split(&[5], 2).unwrap_err(), "axis 2 is out of range");
-    assert_invalid(
-        x.split_even(4, 1).unwrap_err(),
-        "axis 1 of shape [5, 30] has size 30, which cannot be split into 4 equal pieces",
-    );
-    assert_invalid(x.split_even(0, 0).unwrap_err(), "cannot be split into 0");
-    assert!(Tensor::scalar(1).split_even(1, 0).is_err());
+        assert_invalid(
+            x.split(&[4, 15], 1).unwrap_err(),
+            "sizes [4, 15] add up to 19, but axis 1 of shape [5, 30] has size 30",
+        );
+        assert_invalid(
+            x.split(&[usize::MAX, 2], 1).unwrap_err(),
+            "add up to more than usize holds",
+        );
+        assert_invalid(x.split(&[5], 2).unwrap_err(), "axis 2 is out of range");
+        assert_invalid(
+            x.split_even(4, 1).unwrap_err(),
+            "axis 1 of shape [5, 30] has size 30, which cannot be split into 4 equal pieces",
+        );
+        assert_invalid(x.split_even(0, 0).unwrap_err(), "cannot be split into 0");
+        assert!(here(1).split_even(1, 0).is_err());
+    });
 }
 
 // ------------------------------------------------------------------- pad
@@ -460,65 +462,59 @@ proptest! {
 
 #[test]
 fn pad_tf_doc_example_and_validation() {
-    let t = Tensor::from([[1, 2, 3], [4, 5, 6]]);
-    let p = t.pad(&[(1, 1), (2, 2)], &Tensor::scalar(0)).unwrap();
-    assert_eq!(p.dims(), [4, 7]);
-    assert_eq!(
-        p.to_vec::<i32>().unwrap(),
-        [
-            0, 0, 0, 0, 0, 0, 0, //
-            0, 0, 1, 2, 3, 0, 0, //
-            0, 0, 4, 5, 6, 0, 0, //
-            0, 0, 0, 0, 0, 0, 0,
-        ]
-    );
-    // Padding with -0.0 keeps the sign.
-    let p = Tensor::from([1.0f32])
-        .pad(&[(1, 0)], &Tensor::scalar(-0.0f32))
-        .unwrap();
-    assert!(p.to_vec::<f32>().unwrap()[0].is_sign_negative());
-    // A scalar pads to itself.
-    assert_eq!(
-        Tensor::scalar(3u16)
-            .pad(&[], &Tensor::scalar(0u16))
-            .unwrap()
-            .to_vec::<u16>()
-            .unwrap(),
-        [3]
-    );
+    for_each_device(|_device| {
+        let t = here([[1, 2, 3], [4, 5, 6]]);
+        let p = t.pad(&[(1, 1), (2, 2)], &here(0)).unwrap();
+        assert_eq!(p.dims(), [4, 7]);
+        assert_eq!(
+            p.to_vec::<i32>().unwrap(),
+            [
+                0, 0, 0, 0, 0, 0, 0, //
+                0, 0, 1, 2, 3, 0, 0, //
+                0, 0, 4, 5, 6, 0, 0, //
+                0, 0, 0, 0, 0, 0, 0,
+            ]
+        );
+        // Padding with -0.0 keeps the sign.
+        let p = here([1.0f32]).pad(&[(1, 0)], &here(-0.0f32)).unwrap();
+        assert!(p.to_vec::<f32>().unwrap()[0].is_sign_negative());
+        // A scalar pads to itself.
+        assert_eq!(
+            here(3u16)
+                .pad(&[], &here(0u16))
+                .unwrap()
+                .to_vec::<u16>()
+                .unwrap(),
+            [3]
+        );
 
-    assert_invalid(
-        t.pad(&[(1, 1)], &Tensor::scalar(0)).unwrap_err(),
-        "paddings has 1 pairs for a tensor of shape [2, 3] (rank 2)",
-    );
-    let e = t.pad(&[(1, 1), (0, 0)], &Tensor::scalar(0i64)).unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Error::DTypeMismatch {
-                expected: DType::I32,
-                found: DType::I64,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
-    assert_invalid(
-        t.pad(&[(1, 1), (0, 0)], &Tensor::from([0])).unwrap_err(),
-        "value must be a scalar (rank 0), got a tensor of shape [1]",
-    );
-    let e = t
-        .pad(&[(usize::MAX, 0), (0, 0)], &Tensor::scalar(0))
-        .unwrap_err();
-    assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
-    let e = t
-        .pad(&[(1 << 40, 0), (1 << 40, 0)], &Tensor::scalar(0))
-        .unwrap_err();
-    assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
-    let e = t
-        .pad(&[(1 << 40, 0), (0, 0)], &Tensor::scalar(0))
-        .unwrap_err();
-    assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
+        assert_invalid(
+            t.pad(&[(1, 1)], &here(0)).unwrap_err(),
+            "paddings has 1 pairs for a tensor of shape [2, 3] (rank 2)",
+        );
+        let e = t.pad(&[(1, 1), (0, 0)], &here(0i64)).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::DTypeMismatch {
+                    expected: DType::I32,
+                    found: DType::I64,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert_invalid(
+            t.pad(&[(1, 1), (0, 0)], &here([0])).unwrap_err(),
+            "value must be a scalar (rank 0), got a tensor of shape [1]",
+        );
+        let e = t.pad(&[(usize::MAX, 0), (0, 0)], &here(0)).unwrap_err();
+        assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
+        let e = t.pad(&[(1 << 40, 0), (1 << 40, 0)], &here(0)).unwrap_err();
+        assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
+        let e = t.pad(&[(1 << 40, 0), (0, 0)], &here(0)).unwrap_err();
+        assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
+    });
 }
 
 // ------------------------------------------------------------------ tile
@@ -576,37 +572,39 @@ proptest! {
 
 #[test]
 fn tile_tf_doc_example_and_validation() {
-    let a = Tensor::from([[1, 2, 3], [4, 5, 6]]);
-    assert_eq!(
-        a.tile(&[1, 2]).unwrap().to_vec::<i32>().unwrap(),
-        [1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6]
-    );
-    assert_eq!(
-        a.tile(&[2, 1]).unwrap().to_vec::<i32>().unwrap(),
-        [1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6]
-    );
-    let t = a.tile(&[2, 2]).unwrap();
-    assert_eq!(t.dims(), [4, 6]);
-    assert_eq!(
-        t.to_vec::<i32>().unwrap(),
-        [
-            1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6, //
-            1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6,
-        ]
-    );
-    assert_eq!(a.tile(&[0, 5]).unwrap().dims(), [0, 15]);
+    for_each_device(|_device| {
+        let a = here([[1, 2, 3], [4, 5, 6]]);
+        assert_eq!(
+            a.tile(&[1, 2]).unwrap().to_vec::<i32>().unwrap(),
+            [1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6]
+        );
+        assert_eq!(
+            a.tile(&[2, 1]).unwrap().to_vec::<i32>().unwrap(),
+            [1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6]
+        );
+        let t = a.tile(&[2, 2]).unwrap();
+        assert_eq!(t.dims(), [4, 6]);
+        assert_eq!(
+            t.to_vec::<i32>().unwrap(),
+            [
+                1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6, //
+                1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6,
+            ]
+        );
+        assert_eq!(a.tile(&[0, 5]).unwrap().dims(), [0, 15]);
 
-    assert_invalid(
-        a.tile(&[2]).unwrap_err(),
-        "multiples [2] has 1 entries for a tensor of shape [2, 3] (rank 2)",
-    );
-    let e = a.tile(&[usize::MAX, 1]).unwrap_err();
-    assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
-    assert!(e.to_string().contains("a dim times its multiple"), "{e}");
-    let e = a.tile(&[1 << 40, 1 << 40]).unwrap_err();
-    assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
-    let e = a.tile(&[1 << 40, 1]).unwrap_err();
-    assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
+        assert_invalid(
+            a.tile(&[2]).unwrap_err(),
+            "multiples [2] has 1 entries for a tensor of shape [2, 3] (rank 2)",
+        );
+        let e = a.tile(&[usize::MAX, 1]).unwrap_err();
+        assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
+        assert!(e.to_string().contains("a dim times its multiple"), "{e}");
+        let e = a.tile(&[1 << 40, 1 << 40]).unwrap_err();
+        assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
+        let e = a.tile(&[1 << 40, 1]).unwrap_err();
+        assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
+    });
 }
 
 // --------------------------------------------------------------- one_hot
@@ -686,89 +684,76 @@ proptest! {
 
 #[test]
 fn one_hot_tf_doc_examples_and_validation() {
-    let on = Tensor::scalar(1.0f32);
-    let off = Tensor::scalar(0.0f32);
-    // indices [0, 1, 2], depth 3: the identity.
-    let h = Tensor::one_hot(&Tensor::from([0i64, 1, 2]), 3, &on, &off, -1).unwrap();
-    assert_eq!(
-        h.to_vec::<f32>().unwrap(),
-        [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]
-    );
-    // indices [0, 2, -1, 1], on 5.0, off 0.0: the -1 row is all off.
-    let h = Tensor::one_hot(
-        &Tensor::from([0i32, 2, -1, 1]),
-        3,
-        &Tensor::scalar(5.0f32),
-        &off,
-        -1,
-    )
-    .unwrap();
-    assert_eq!(h.dims(), [4, 3]);
-    assert_eq!(
-        h.to_vec::<f32>().unwrap(),
-        [5.0, 0.0, 0.0, 0.0, 0.0, 5.0, 0.0, 0.0, 0.0, 0.0, 5.0, 0.0]
-    );
-    // indices [[0, 2], [1, -1]], depth 3: shape [2, 2, 3].
-    let h = Tensor::one_hot(&Tensor::from([[0i64, 2], [1, -1]]), 3, &on, &off, -1).unwrap();
-    assert_eq!(h.dims(), [2, 2, 3]);
-    assert_eq!(
-        h.to_vec::<f32>().unwrap(),
-        [1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0]
-    );
-    // axis 0 on a vector: [depth, n].
-    let h = Tensor::one_hot(&Tensor::from([1i64, 3]), 4, &on, &off, 0).unwrap();
-    assert_eq!(h.dims(), [4, 2]);
-    assert_eq!(
-        h.to_vec::<f32>().unwrap(),
-        [0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0]
-    );
-    // Values set the dtype: bool one-hots.
-    let h = Tensor::one_hot(
-        &Tensor::from([1i64]),
-        2,
-        &Tensor::scalar(true),
-        &Tensor::scalar(false),
-        -1,
-    )
-    .unwrap();
-    assert_eq!(h.to_vec::<bool>().unwrap(), [false, true]);
+    for_each_device(|_device| {
+        let on = here(1.0f32);
+        let off = here(0.0f32);
+        // indices [0, 1, 2], depth 3: the identity.
+        let h = Tensor::one_hot(&here([0i64, 1, 2]), 3, &on, &off, -1).unwrap();
+        assert_eq!(
+            h.to_vec::<f32>().unwrap(),
+            [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]
+        );
+        // indices [0, 2, -1, 1], on 5.0, off 0.0: the -1 row is all off.
+        let h = Tensor::one_hot(&here([0i32, 2, -1, 1]), 3, &here(5.0f32), &off, -1).unwrap();
+        assert_eq!(h.dims(), [4, 3]);
+        assert_eq!(
+            h.to_vec::<f32>().unwrap(),
+            [5.0, 0.0, 0.0, 0.0, 0.0, 5.0, 0.0, 0.0, 0.0, 0.0, 5.0, 0.0]
+        );
+        // indices [[0, 2], [1, -1]], depth 3: shape [2, 2, 3].
+        let h = Tensor::one_hot(&here([[0i64, 2], [1, -1]]), 3, &on, &off, -1).unwrap();
+        assert_eq!(h.dims(), [2, 2, 3]);
+        assert_eq!(
+            h.to_vec::<f32>().unwrap(),
+            [1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0]
+        );
+        // axis 0 on a vector: [depth, n].
+        let h = Tensor::one_hot(&here([1i64, 3]), 4, &on, &off, 0).unwrap();
+        assert_eq!(h.dims(), [4, 2]);
+        assert_eq!(
+            h.to_vec::<f32>().unwrap(),
+            [0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+        );
+        // Values set the dtype: bool one-hots.
+        let h = Tensor::one_hot(&here([1i64]), 2, &here(true), &here(false), -1).unwrap();
+        assert_eq!(h.to_vec::<bool>().unwrap(), [false, true]);
 
-    // Validation.
-    assert_invalid(
-        Tensor::one_hot(&Tensor::from([0.0f32]), 3, &on, &off, -1).unwrap_err(),
-        "int32 or int64, found float32",
-    );
-    let e =
-        Tensor::one_hot(&Tensor::from([0i64]), 3, &on, &Tensor::scalar(0.0f64), -1).unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Error::DTypeMismatch {
-                expected: DType::F32,
-                found: DType::F64,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
-    assert_invalid(
-        Tensor::one_hot(&Tensor::from([0i64]), 3, &Tensor::from([1.0f32]), &off, -1).unwrap_err(),
-        "on_value must be a scalar (rank 0), got a tensor of shape [1]",
-    );
-    assert_invalid(
-        Tensor::one_hot(&Tensor::from([0i64]), 3, &on, &Tensor::from([[0.0f32]]), -1).unwrap_err(),
-        "off_value must be a scalar",
-    );
-    assert_invalid(
-        Tensor::one_hot(&Tensor::from([0i64]), 3, &on, &off, -2).unwrap_err(),
-        "axis -2 is out of range for indices of rank 1",
-    );
-    assert_invalid(
-        Tensor::one_hot(&Tensor::from([0i64]), 3, &on, &off, 2).unwrap_err(),
-        "axis 2 is out of range",
-    );
-    let e = Tensor::one_hot(&Tensor::from([0i64, 1]), usize::MAX, &on, &off, -1).unwrap_err();
-    assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
-    let e = Tensor::one_hot(&Tensor::from([0i64, 1]), 1 << 42, &on, &off, -1).unwrap_err();
-    assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
+        // Validation.
+        assert_invalid(
+            Tensor::one_hot(&here([0.0f32]), 3, &on, &off, -1).unwrap_err(),
+            "int32 or int64, found float32",
+        );
+        let e = Tensor::one_hot(&here([0i64]), 3, &on, &here(0.0f64), -1).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::DTypeMismatch {
+                    expected: DType::F32,
+                    found: DType::F64,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert_invalid(
+            Tensor::one_hot(&here([0i64]), 3, &here([1.0f32]), &off, -1).unwrap_err(),
+            "on_value must be a scalar (rank 0), got a tensor of shape [1]",
+        );
+        assert_invalid(
+            Tensor::one_hot(&here([0i64]), 3, &on, &here([[0.0f32]]), -1).unwrap_err(),
+            "off_value must be a scalar",
+        );
+        assert_invalid(
+            Tensor::one_hot(&here([0i64]), 3, &on, &off, -2).unwrap_err(),
+            "axis -2 is out of range for indices of rank 1",
+        );
+        assert_invalid(
+            Tensor::one_hot(&here([0i64]), 3, &on, &off, 2).unwrap_err(),
+            "axis 2 is out of range",
+        );
+        let e = Tensor::one_hot(&here([0i64, 1]), usize::MAX, &on, &off, -1).unwrap_err();
+        assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
+        let e = Tensor::one_hot(&here([0i64, 1]), 1 << 42, &on, &off, -1).unwrap_err();
+        assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
+    });
 }

@@ -14,7 +14,7 @@ use tensorbridge::prelude::*;
 use tensorbridge::sparse::strategies::{sparse_pairs, sparse_tensors, sparse_tensors_exact};
 use tensorbridge::sparse::{SparseTensor, sparse_dense_matmul};
 use tensorbridge::with_dtype;
-use tensorbridge_tests::{as_c128 as c, same};
+use tensorbridge_tests::{as_c128 as c, here, on_each_device, same, sparse_on};
 
 fn numeric() -> impl Strategy<Value = DType> {
     select(
@@ -81,6 +81,8 @@ fn naive(st: &SparseTensor) -> Vec<C> {
 /// the dtype (the sparse ops accumulate f16/bf16 in f32 and round at the
 /// end). Sums of many small values can leave the exact range of u8 or bf16.
 fn in_dtype(exact: Vec<C>, dtype: DType) -> Vec<C> {
+    // The reference rounds on the host, whatever device is under test.
+    let _host = Device::Cpu.scope();
     if dtype.is_int() {
         let bits = 8 * dtype.size_in_bytes() as u32;
         let wrap = |x: f64| {
@@ -109,9 +111,13 @@ proptest! {
 
     #[test]
     fn to_dense_matches_the_reference(st in exact()) {
+        on_each_device(|device| {
+        let st = sparse_on(&st, device);
         let dense = st.to_dense().unwrap();
         prop_assert_eq!(dense.dims(), st.dense_shape().dims());
         prop_assert_eq!(c(&dense), naive(&st));
+        Ok(())
+        })?;
     }
 
     /// Arbitrary values of every dtype (NaN, -0.0, extremes, bool) land
@@ -126,6 +132,9 @@ proptest! {
                 (Just(st), fill)
             })
     ) {
+        on_each_device(|device| {
+        let st = sparse_on(&st, device);
+        let fill = fill.to_device(device).unwrap();
         with_dtype!(st.dtype(), T => {
             let dims = st.dense_shape().dims().to_vec();
             let f = fill.to_scalar::<T>().unwrap();
@@ -136,10 +145,14 @@ proptest! {
             let got = st.to_dense_with_default(&fill).unwrap().to_vec::<T>().unwrap();
             prop_assert!(same(&got, &expected), "{:?} vs {:?}", got, expected);
         });
+        Ok(())
+        })?;
     }
 
     #[test]
     fn from_dense_round_trip(st in exact()) {
+        on_each_device(|device| {
+        let st = sparse_on(&st, device);
         let dense = st.to_dense().unwrap();
         let back = SparseTensor::from_dense(&dense).unwrap();
         prop_assert!(back.is_canonical());
@@ -150,10 +163,14 @@ proptest! {
         let nonzero: Vec<usize> = (0..reference.len()).filter(|&o| reference[o] != C::new(0.0, 0.0)).collect();
         let got: Vec<usize> = rows(&back).iter().map(|r| offset(dims, r)).collect();
         prop_assert_eq!(got, nonzero);
+        Ok(())
+        })?;
     }
 
     #[test]
     fn reorder_sorts_rows(st in exact()) {
+        on_each_device(|device| {
+        let st = sparse_on(&st, device);
         let r = st.reorder().unwrap();
         prop_assert!(r.is_canonical());
         let mut expected: Vec<(Vec<usize>, C)> = rows(&st).into_iter().zip(c(st.values())).collect();
@@ -161,10 +178,14 @@ proptest! {
         let got: Vec<(Vec<usize>, C)> = rows(&r).into_iter().zip(c(r.values())).collect();
         prop_assert_eq!(got, expected);
         prop_assert_eq!(c(&r.to_dense().unwrap()), naive(&st));
+        Ok(())
+        })?;
     }
 
     #[test]
     fn sprs_round_trips(st in matrices()) {
+        on_each_device(|device| {
+        let st = sparse_on(&st, device);
         let canonical = st.reorder().unwrap();
         with_dtype!(st.dtype(), T => {
             let csr = st.to_csr::<T>().unwrap();
@@ -192,6 +213,8 @@ proptest! {
             prop_assert_eq!(tri.indices().to_vec::<i64>().unwrap(), st.indices().to_vec::<i64>().unwrap());
             prop_assert!(same(&tri.values().to_vec::<T>().unwrap(), &st.values().to_vec::<T>().unwrap()));
         });
+        Ok(())
+        })?;
     }
 
     #[test]
@@ -209,6 +232,9 @@ proptest! {
                 (Just(st), Just(adj_a), Just(adj_b), b)
             })
     ) {
+        on_each_device(|device| {
+        let st = sparse_on(&st, device);
+        let b = b.to_device(device).unwrap();
         let d = st.dense_shape().dims().to_vec();
         let a_ref = naive(&st);
         let b_ref = c(&b);
@@ -225,17 +251,23 @@ proptest! {
         let got = sparse_dense_matmul(&st, &b, adj_a, adj_b).unwrap();
         prop_assert_eq!(got.dims(), [m, n]);
         prop_assert_eq!(c(&got), expected);
+        Ok(())
+        })?;
     }
 
     #[test]
     fn add_is_the_dense_sum(
         (a, b) in (numeric(), densities()).prop_flat_map(|(d, p)| sparse_pairs(1..=4, d, p))
     ) {
+        on_each_device(|device| {
+        let (a, b) = (sparse_on(&a, device), sparse_on(&b, device));
         let expected: Vec<C> = naive(&a).iter().zip(naive(&b)).map(|(x, y)| x + y).collect();
         let sum = a.add(&b).unwrap();
         prop_assert!(sum.is_canonical());
         prop_assert_eq!(c(&sum.to_dense().unwrap()), expected.clone());
         prop_assert_eq!(c(&a.add_dense(&b.to_dense().unwrap()).unwrap()), expected);
+        Ok(())
+        })?;
     }
 
     #[test]
@@ -245,6 +277,8 @@ proptest! {
             (Just(st), proptest::collection::vec(any::<bool>(), r), any::<bool>())
         })
     ) {
+        on_each_device(|device| {
+        let st = sparse_on(&st, device);
         let dims = st.dense_shape().dims().to_vec();
         let axes: Vec<isize> = (0..dims.len()).filter(|&d| mask[d]).map(|d| d as isize).collect();
         let reduced: Vec<bool> = if axes.is_empty() { vec![true; dims.len()] } else { mask.clone() };
@@ -264,6 +298,8 @@ proptest! {
         }).collect();
         prop_assert_eq!(got.dims(), &shape[..]);
         prop_assert_eq!(c(&got), in_dtype(expected, st.dtype()));
+        Ok(())
+        })?;
     }
 
     #[test]
@@ -273,6 +309,8 @@ proptest! {
             (Just(st), Just((0..r).collect::<Vec<usize>>()).prop_shuffle())
         })
     ) {
+        on_each_device(|device| {
+        let st = sparse_on(&st, device);
         let dims = st.dense_shape().dims().to_vec();
         let out_dims: Vec<usize> = perm.iter().map(|&p| dims[p]).collect();
         let reference = naive(&st);
@@ -288,6 +326,8 @@ proptest! {
         prop_assert!(t.is_canonical());
         prop_assert_eq!(t.dense_shape().dims(), &out_dims[..]);
         prop_assert_eq!(c(&t.to_dense().unwrap()), expected);
+        Ok(())
+        })?;
     }
 
     #[test]
@@ -299,6 +339,8 @@ proptest! {
             (Just(st), start, size)
         })
     ) {
+        on_each_device(|device| {
+        let st = sparse_on(&st, device);
         let dims = st.dense_shape().dims().to_vec();
         let out_dims: Vec<usize> = (0..dims.len()).map(|d| size[d].min(dims[d] - start[d])).collect();
         let reference = naive(&st);
@@ -309,6 +351,8 @@ proptest! {
         let s = st.slice(&start, &size).unwrap();
         prop_assert_eq!(s.dense_shape().dims(), &out_dims[..]);
         prop_assert_eq!(c(&s.to_dense().unwrap()), expected);
+        Ok(())
+        })?;
     }
 
     #[test]
@@ -331,6 +375,8 @@ proptest! {
             (Just(st), shapes)
         })
     ) {
+        on_each_device(|device| {
+        let st = sparse_on(&st, device);
         let numel: usize = st.dense_shape().dims().iter().product();
         let r = st.reshape(&shape).unwrap();
         prop_assert_eq!(r.dense_shape().dims().iter().product::<usize>(), numel);
@@ -341,6 +387,8 @@ proptest! {
         }
         prop_assert_eq!(c(&r.to_dense().unwrap()), naive(&st));
         prop_assert_eq!(r.is_canonical(), st.is_canonical());
+        Ok(())
+        })?;
     }
 
     #[test]
@@ -350,18 +398,24 @@ proptest! {
             (Just(st), proptest::collection::vec(any::<bool>(), n))
         })
     ) {
-        let kept = st.retain(&Tensor::from(mask.clone())).unwrap();
+        on_each_device(|device| {
+        let st = sparse_on(&st, device);
+        let kept = st.retain(&here(mask.clone())).unwrap();
         let expected: Vec<(Vec<usize>, C)> = rows(&st).into_iter().zip(c(st.values()))
             .zip(&mask).filter(|(_, m)| **m).map(|(e, _)| e).collect();
         let got: Vec<(Vec<usize>, C)> = rows(&kept).into_iter().zip(c(kept.values())).collect();
         prop_assert_eq!(got, expected);
+        Ok(())
+        })?;
     }
 
     #[test]
     fn fill_empty_rows_fills_exactly_the_empty_rows(st in exact()) {
+        on_each_device(|device| {
+        let st = sparse_on(&st, device);
         let dims = st.dense_shape().dims().to_vec();
         let has_entry: Vec<bool> = (0..dims[0]).map(|r| rows(&st).iter().any(|e| e[0] == r)).collect();
-        let nine = Tensor::scalar(9i8).cast(st.dtype()).unwrap();
+        let nine = here(9i8).cast(st.dtype()).unwrap();
         let result = st.fill_empty_rows(&nine);
         if dims[1..].contains(&0) && has_entry.contains(&false) {
             prop_assert!(result.is_err());
@@ -382,5 +436,7 @@ proptest! {
             prop_assert!(first_rows.windows(2).all(|w| w[0] <= w[1]));
             prop_assert_eq!(c(&filled.to_dense().unwrap()), expected);
         }
+        Ok(())
+        })?;
     }
 }

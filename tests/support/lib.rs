@@ -32,6 +32,23 @@ pub fn for_each_device(mut f: impl FnMut(Device)) {
     }
 }
 
+/// The tensor of `data` (anything [`tensorbridge::Tensor::new`] takes: nested
+/// arrays, a `Vec`, a scalar) on the device of the current scope: inside
+/// [`for_each_device`], the device under test. The device-generic suites
+/// build their inputs with it where a CPU-only suite would write
+/// `Tensor::from`.
+///
+/// **Panics** when the current device cannot hold tensors (for_each_device
+/// only runs on available ones).
+#[track_caller]
+pub fn here(data: impl Into<tensorbridge::Tensor>) -> tensorbridge::Tensor {
+    let device = Device::current();
+    let t = tensorbridge::Tensor::new(data)
+        .unwrap_or_else(|e| panic!("making a tensor on {device}: {e}"));
+    assert_eq!(t.device(), device, "Tensor::new follows the device scope");
+    t
+}
+
 /// Whether `TENSORBRIDGE_EXPECT_CUDA=1` is set: the run must find a CUDA GPU,
 /// and every skip for a missing one fails the test.
 pub fn expect_cuda() -> bool {
@@ -417,4 +434,68 @@ pub fn chain_on<T: tensorbridge::Element>(
         .iter()
         .try_fold(base, |t, op| op.apply(&t))
         .expect("the chains of the strategies are valid")
+}
+
+/// A sparse tensor with the parts of `st` moved to `device` (for the
+/// properties whose strategies build on the host).
+pub fn sparse_on(
+    st: &tensorbridge::sparse::SparseTensor,
+    device: Device,
+) -> tensorbridge::sparse::SparseTensor {
+    let moved = tensorbridge::sparse::SparseTensor::new(
+        st.indices()
+            .to_device(device)
+            .expect("the device is available"),
+        st.values()
+            .to_device(device)
+            .expect("the device is available"),
+        st.dense_shape().clone(),
+    )
+    .expect("the parts of a valid sparse tensor stay valid on any device");
+    assert_eq!(moved.device(), device);
+    moved
+}
+
+/// The most two results of a float transcendental function (exp, log, sin,
+/// pow, tanh, ...) may differ between devices, in units in the last place
+/// of the dtype: CUDA's math library is within 2 ulps of the exact value
+/// for most of them, Rust's `std` within 1, so a GPU and the CPU may
+/// differ by up to this many.
+pub const TRANSCENDENTAL_ULPS: u64 = 4;
+
+/// The distance in units in the last place (of a float with
+/// `bits_of_precision` significant bits: 11 for f16, 8 for bf16, 24 for
+/// f32, 53 for f64) between `a` and `b`, both widened exactly to f64: 0
+/// when equal or both NaN, `u64::MAX` when only one is finite or NaN.
+pub fn ulps(a: f64, b: f64, bits_of_precision: u32) -> u64 {
+    if a == b || (a.is_nan() && b.is_nan()) {
+        return 0;
+    }
+    if !a.is_finite() || !b.is_finite() {
+        return u64::MAX;
+    }
+    // One ulp of the larger magnitude, at the dtype's precision.
+    let m = a.abs().max(b.abs());
+    let exp = if m == 0.0 {
+        -1074
+    } else {
+        m.log2().floor() as i32
+    };
+    let ulp = 2f64.powi(exp - (bits_of_precision as i32 - 1));
+    ((a - b).abs() / ulp).ceil() as u64
+}
+
+/// Whether `got` matches the reference `want` element by element: bit for
+/// bit (as [`same`]) on the CPU, within [`TRANSCENDENTAL_ULPS`] ulps of
+/// f64 on any other device (for transcendental functions, whose last bit
+/// the device's math library decides).
+pub fn close_on(device: Device, got: &[f64], want: &[f64]) -> bool {
+    if device == Device::Cpu {
+        return same(got, want);
+    }
+    got.len() == want.len()
+        && got
+            .iter()
+            .zip(want)
+            .all(|(&g, &w)| ulps(g, w, 53) <= TRANSCENDENTAL_ULPS)
 }
