@@ -117,8 +117,10 @@ impl Plan {
         slots.extend(feeds.iter().cloned().map(Some));
         slots.extend(self.constants.iter().cloned().map(Some));
         slots.resize(self.slots, None);
+        let constants = feeds.len()..feeds.len() + self.constants.len();
         let mut inputs: Vec<Tensor> = Vec::new();
         for step in &self.steps {
+            place_constants(&mut slots, &step.inputs, &constants)?;
             inputs.clear();
             inputs.extend(
                 step.inputs
@@ -153,6 +155,42 @@ impl Plan {
             .filter(|s| matches!(s.work, Work::Fused(_)))
             .count()
     }
+}
+
+/// Moves the graph constants among a step's inputs (`slots` in the range
+/// `constants`) to the device of its other inputs, as TensorFlow's placer
+/// puts a constant next to its consumer: a graph fed GPU tensors runs its
+/// `x * 2.0` on the GPU instead of refusing a CPU scalar. Fed and computed
+/// inputs never move (operands on two devices stay an error). The moved
+/// constant replaces the slot's value for the rest of this run only.
+fn place_constants(
+    slots: &mut [Option<Tensor>],
+    inputs: &[usize],
+    constants: &std::ops::Range<usize>,
+) -> Result<()> {
+    let device_of = |s: usize, slots: &[Option<Tensor>]| {
+        slots[s]
+            .as_ref()
+            .map(Tensor::device)
+            .expect("inputs are computed before use")
+    };
+    let Some(target) = inputs
+        .iter()
+        .find(|&&s| !constants.contains(&s))
+        .map(|&s| device_of(s, slots))
+    else {
+        return Ok(());
+    };
+    for &s in inputs {
+        if constants.contains(&s) && device_of(s, slots) != target {
+            let moved = slots[s]
+                .as_ref()
+                .expect("inputs are computed before use")
+                .to_device(target)?;
+            slots[s] = Some(moved);
+        }
+    }
+    Ok(())
 }
 
 /// Lowers the live nodes of `ir` to steps over slots.
