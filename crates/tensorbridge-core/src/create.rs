@@ -218,11 +218,22 @@ impl Tensor {
         ))
     }
 
-    /// A tensor of zeros with the shape and dtype of `self`.
+    /// A tensor of zeros with the shape, dtype and device of `self`
+    /// (`tf.zeros_like`: the device scope does not move it).
     ///
     /// **Errors**: as [`Tensor::zeros`].
+    ///
+    /// ```
+    /// use tensorbridge_core::{DType, Tensor};
+    ///
+    /// let z = Tensor::from([[1i16, 2], [3, 4]]).zeros_like()?;
+    /// assert_eq!((z.dims(), z.dtype(), z.device()), (&[2, 2][..], DType::I16, tensorbridge_core::Device::Cpu));
+    /// assert_eq!(z.to_vec::<i16>()?, [0, 0, 0, 0]);
+    /// # Ok::<(), tensorbridge_core::Error>(())
+    /// ```
     pub fn zeros_like(&self) -> Result<Tensor> {
         crate::graph::record_if_symbolic!(crate::graph::Op::ZerosLike, self);
+        let _here = self.device().scope();
         Tensor::zeros(self.shape(), self.dtype())
     }
 
