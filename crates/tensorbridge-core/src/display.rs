@@ -102,19 +102,28 @@ fn shown(n: usize, summarize: bool) -> Vec<Option<usize>> {
     }
 }
 
-/// Writes the nested-bracket body of the tensor, lines indented by `indent`.
-fn write_body<T: Element + FormatElement>(t: &Tensor, data: &[T], indent: usize, out: &mut String) {
-    let summarize = t.numel() > THRESHOLD;
-    let dims = t.dims();
-    let strides = t.layout().strides();
+/// Writes the nested-bracket body of a tensor of `dims`, lines indented by
+/// `indent`; its elements are those of `data` under `held`'s layout: the
+/// tensor itself, or (with `edges_only`) the edges of a summarized one.
+fn write_body<T: Element + FormatElement>(
+    dims: &[usize],
+    held: &Tensor,
+    edges_only: bool,
+    data: &[T],
+    indent: usize,
+    out: &mut String,
+) {
+    let summarize = dims.iter().product::<usize>() > THRESHOLD;
+    let strides = held.layout().strides();
     // Format the shown elements first, to right-align them to one width.
     let mut cells: Vec<String> = Vec::new();
     collect(
         0,
-        t.layout().offset() as isize,
+        held.layout().offset() as isize,
         dims,
         strides,
         summarize,
+        edges_only,
         &mut |pos| {
             cells.push(data[pos as usize].format());
         },
@@ -149,25 +158,37 @@ fn align(cells: Vec<String>) -> Vec<String> {
         .collect()
 }
 
+/// Visits the storage position of every shown element. With `edges_only`,
+/// the data holds only the shown elements of each summarized axis (its
+/// first and last [`EDGE_ITEMS`], as [`Tensor::summary_edges`] makes), so an
+/// index past the `...` maps to its place among the last edge items.
 fn collect(
     axis: usize,
     pos: isize,
     dims: &[usize],
     strides: &[isize],
     summarize: bool,
+    edges_only: bool,
     visit: &mut dyn FnMut(isize),
 ) {
     if axis == dims.len() {
         visit(pos);
         return;
     }
-    for i in shown(dims[axis], summarize).into_iter().flatten() {
+    let n = dims[axis];
+    for i in shown(n, summarize).into_iter().flatten() {
+        let j = if edges_only && i >= EDGE_ITEMS && summarize && n > 2 * EDGE_ITEMS {
+            i - (n - 2 * EDGE_ITEMS)
+        } else {
+            i
+        };
         collect(
             axis + 1,
-            pos + i as isize * strides[axis],
+            pos + j as isize * strides[axis],
             dims,
             strides,
             summarize,
+            edges_only,
             visit,
         );
     }
@@ -222,20 +243,54 @@ impl Tensor {
             return "[]".into();
         }
         // A device tensor prints its values, copied to the host (as
-        // TensorFlow prints a GPU tensor).
+        // TensorFlow prints a GPU tensor); a summarized one copies only the
+        // elements it shows.
         #[cfg(feature = "cuda")]
         if self.cuda_storage().is_some() {
-            return match self.cpu() {
-                Ok(host) => host.body(indent),
+            let edges_only = self.numel() > THRESHOLD;
+            let held = if edges_only {
+                self.summary_edges(0).and_then(|e| e.cpu())
+            } else {
+                self.cpu()
+            };
+            return match held {
+                Ok(host) => self.write_held(&host, edges_only, indent),
                 Err(e) => format!("<on {}: {e}>", self.device()),
             };
         }
+        self.write_held(self, false, indent)
+    }
+
+    /// The body text of `self` from the host tensor `held` (see [`write_body`]).
+    fn write_held(&self, held: &Tensor, edges_only: bool, indent: usize) -> String {
         let mut out = String::new();
-        with_dtype!(self.dtype(), T => match self.host_slice::<T>("display") {
-            Ok(data) => write_body(self, data, indent, &mut out),
+        with_dtype!(self.dtype(), T => match held.host_slice::<T>("display") {
+            Ok(data) => write_body(self.dims(), held, edges_only, data, indent, &mut out),
             Err(_) => out.push_str("<not on host>"),
         });
         out
+    }
+
+    /// The elements a summary shows, as one small tensor on the same
+    /// device: every axis from `axis` on longer than `2 * EDGE_ITEMS` keeps
+    /// its first and last [`EDGE_ITEMS`]. The later axes are cut (views)
+    /// before the concatenation, so no step copies more than the result.
+    #[cfg(any(test, feature = "cuda"))]
+    fn summary_edges(&self, axis: usize) -> crate::Result<Tensor> {
+        use crate::SliceArg;
+        let Some(&n) = self.dims().get(axis) else {
+            return Ok(self.clone());
+        };
+        if n <= 2 * EDGE_ITEMS {
+            return self.summary_edges(axis + 1);
+        }
+        let cut = |range: std::ops::Range<usize>| {
+            let mut args = vec![SliceArg::FULL; self.rank()];
+            args[axis] = SliceArg::from(range.start as isize..range.end as isize);
+            self.slice(args)?.summary_edges(axis + 1)
+        };
+        let (head, tail) = (cut(0..EDGE_ITEMS)?, cut(n - EDGE_ITEMS..n)?);
+        Tensor::concat(&[&head, &tail], axis as isize)
     }
 
     fn shape_tuple(&self) -> String {
@@ -321,6 +376,43 @@ impl fmt::Debug for Tensor {
 
 #[cfg(test)]
 mod tests {
+    use crate::SliceArg;
+
+    /// The text a device tensor prints from its downloaded edges is the text
+    /// of the whole tensor (the edges are cut the same way on the CPU).
+    #[test]
+    fn summaries_from_the_edges_alone_match_the_full_text() {
+        let cases = [
+            Tensor::arange(0i64, 2000, 1).unwrap(),
+            Tensor::arange(0.0f32, 4096.0, 1.0)
+                .unwrap()
+                .reshape([64, 64])
+                .unwrap(),
+            Tensor::arange(0i32, 24_000, 1)
+                .unwrap()
+                .reshape([4, 3000, 2])
+                .unwrap(),
+            // A strided view: every other column of a transposed matrix.
+            Tensor::arange(0u16, 4000, 1)
+                .unwrap()
+                .reshape([40, 100])
+                .unwrap()
+                .t()
+                .unwrap()
+                .slice([SliceArg::FULL, SliceArg::with_step(0isize..40, 2)])
+                .unwrap(),
+        ];
+        for t in cases {
+            let edges = t.summary_edges(0).unwrap();
+            assert!(
+                edges.numel() <= 6usize.pow(t.rank() as u32),
+                "{:?}",
+                t.dims()
+            );
+            assert_eq!(t.write_held(&edges, true, 7), t.body(7), "{:?}", t.dims());
+        }
+    }
+
     use crate::{DType, Tensor};
     use num_complex::Complex;
 
