@@ -9,6 +9,12 @@
 /// literal of inconsistent depth does not compile. Rows may be empty as
 /// long as some row fixes the element type.
 ///
+/// The tensor is made on the host whatever the device scope, as
+/// `Tensor::from` is; move it with
+/// [`RaggedTensor::to_device`](crate::RaggedTensor::to_device), or use
+/// [`RaggedTensor::from_nested`](crate::RaggedTensor::from_nested), which
+/// follows the scope.
+///
 /// **Panics**: only when memory for the values cannot be allocated (as
 /// `vec!` does); use [`RaggedTensor::from_nested`](crate::RaggedTensor::from_nested)
 /// for a `Result`.
@@ -27,7 +33,7 @@
 #[macro_export]
 macro_rules! ragged {
     ($([$($row:tt)*]),+ $(,)?) => {
-        $crate::RaggedTensor::from_nested(
+        $crate::RaggedTensor::from_nested_on_host(
             ::std::vec![$($crate::__ragged_vec!([$($row)*])),+]
         )
         .expect("ragged!: the values of a literal could not be allocated")

@@ -563,7 +563,10 @@ impl RaggedTensor {
     /// for a [`Nested`] input that is a scalar or a flat list, has scalars
     /// at different depths (inconsistent depth), or a list mixing scalars
     /// and lists, each message naming the positions (`nested[1][0]`);
-    /// [`Error::OutOfMemory`](tensorbridge_core::Error::OutOfMemory).
+    /// [`Error::OutOfMemory`](tensorbridge_core::Error::OutOfMemory);
+    /// [`Error::DeviceUnavailable`](tensorbridge_core::Error::DeviceUnavailable)
+    /// under the scope of a device that cannot hold tensors (the result
+    /// lives on the scope's device, values and splits alike).
     ///
     /// ```
     /// use tensorbridge_ragged::{Nested, RaggedTensor};
@@ -585,6 +588,22 @@ impl RaggedTensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn from_nested(nested: impl NestedInput) -> Result<RaggedTensor> {
+        // Built on the host (the rows are host data), then placed on the
+        // scope's device as a whole, like `tf.ragged.constant` under
+        // `tf.device`: values and splits always share a device.
+        let built = RaggedTensor::from_nested_on_host(nested)?;
+        match tensorbridge_core::Device::current() {
+            tensorbridge_core::Device::Cpu => Ok(built),
+            device => built.to_device(device),
+        }
+    }
+
+    /// [`RaggedTensor::from_nested`] on the host whatever the device scope:
+    /// what [`ragged!`](crate::ragged) uses, as `Tensor::from` builds on the
+    /// host. Not part of the API.
+    #[doc(hidden)]
+    pub fn from_nested_on_host(nested: impl NestedInput) -> Result<RaggedTensor> {
+        let _host = tensorbridge_core::Device::Cpu.scope();
         nested.into_ragged()
     }
 }
@@ -592,6 +611,38 @@ impl RaggedTensor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Both input kinds follow the device scope (values and splits on one
+    /// device); `ragged!` stays on the host like `Tensor::from`.
+    #[test]
+    fn from_nested_follows_the_scope_and_the_macro_stays_on_the_host() {
+        use tensorbridge_core::Device;
+        let gpu = Device::Cuda(0);
+        let _scope = gpu.scope();
+        let typed = RaggedTensor::from_nested(vec![vec![1i32, 2], vec![3]]);
+        let dynamic = RaggedTensor::from_nested(Nested::list([
+            Nested::list([s(1), s(2)]),
+            Nested::list([s(3)]),
+        ]));
+        for rt in [typed, dynamic] {
+            match rt {
+                Ok(rt) => {
+                    assert_eq!(rt.flat_values().device(), gpu);
+                    assert!(rt.nested_row_splits().iter().all(|t| t.device() == gpu));
+                }
+                Err(e) => {
+                    assert!(!gpu.is_available());
+                    assert!(
+                        matches!(e, tensorbridge_core::Error::DeviceUnavailable { .. }),
+                        "{e}"
+                    );
+                }
+            }
+        }
+        let literal = crate::ragged![[1, 2], [3]];
+        assert_eq!(literal.flat_values().device(), Device::Cpu);
+        assert_eq!(literal.row_splits().device(), Device::Cpu);
+    }
 
     fn s(x: i32) -> Nested<i32> {
         Nested::Scalar(x)

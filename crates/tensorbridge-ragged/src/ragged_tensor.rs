@@ -95,6 +95,36 @@ impl RaggedValues {
 }
 
 impl RaggedTensor {
+    /// The same ragged tensor with its flat values and every level of row
+    /// splits on `device` (`Tensor::to_device` of each part; parts already
+    /// there are shared, not copied).
+    ///
+    /// **Errors**: [`Error::DeviceUnavailable`](tensorbridge_core::Error::DeviceUnavailable)
+    /// when `device` cannot hold tensors in this build or on this machine.
+    ///
+    /// ```
+    /// use tensorbridge_core::Device;
+    /// use tensorbridge_ragged::ragged;
+    ///
+    /// let rt = ragged![[1, 2, 3], [4, 5], [6]];
+    /// let same = rt.to_device(Device::Cpu)?;
+    /// assert!(same.flat_values().shares_buffer_with(rt.flat_values()));
+    /// assert_eq!(rt.to_device(Device::Cuda(0)).is_err(), !Device::Cuda(0).is_available());
+    /// # Ok::<(), tensorbridge_core::Error>(())
+    /// ```
+    pub fn to_device(
+        &self,
+        device: tensorbridge_core::Device,
+    ) -> tensorbridge_core::Result<RaggedTensor> {
+        Ok(RaggedTensor::from_parts(
+            self.flat_values.to_device(device)?,
+            self.splits
+                .iter()
+                .map(|s| s.to_device(device))
+                .collect::<tensorbridge_core::Result<_>>()?,
+        ))
+    }
+
     /// A ragged tensor from parts already validated.
     pub(crate) fn from_parts(flat_values: Tensor, splits: Vec<Tensor>) -> RaggedTensor {
         debug_assert!(!splits.is_empty());
