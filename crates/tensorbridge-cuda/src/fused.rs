@@ -700,7 +700,7 @@ mod tests {
         let mut steps: Vec<FusedStep> = Vec::new();
         let mut used = Vec::new();
         let mut acc = Input(0);
-        let mut push = |steps: &mut Vec<FusedStep>, op: FusedOp, ops: &[FusedOperand]| {
+        let push = |steps: &mut Vec<FusedStep>, op: FusedOp, ops: &[FusedOperand]| {
             steps.push(FusedStep::new(op, ops));
             Step(steps.len() - 1)
         };

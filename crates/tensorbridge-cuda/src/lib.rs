@@ -7,6 +7,9 @@
 //! loaded at run time (cudarc's `dynamic-loading`, CUDA 13 bindings).
 //! Discovery never panics: [`probe`] says what is missing.
 //!
+//! Chains of elementwise ops can also run as one generated kernel
+//! ([`FusedKernel`], [`CudaDevice::fused`]): graph mode's fusion on a GPU.
+//!
 //! Kernels are `.cu` files in `kernels/`, compiled by NVRTC for the
 //! device's compute capability on first use (`--std=c++17`, an explicit
 //! arch, no fused multiply-add) and cached in memory and on disk under
