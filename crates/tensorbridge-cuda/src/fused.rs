@@ -840,6 +840,37 @@ mod tests {
         assert!(err(&[f], long).contains("at most 256"));
     }
 
+    #[test]
+    fn fused_ptx_is_cached_per_source_and_arch() {
+        let expect = std::env::var("TENSORBRIDGE_EXPECT_NVRTC").is_ok_and(|v| v == "1");
+        if let Err(e) = nvrtc_version() {
+            assert!(
+                !expect,
+                "TENSORBRIDGE_EXPECT_NVRTC=1 but NVRTC is unavailable: {e}"
+            );
+            println!("SKIPPED: NVRTC unavailable: {e}");
+            return;
+        }
+        let k = FusedKernel::new(
+            &[ElemType::U16, ElemType::U16],
+            vec![
+                FusedStep::new(FusedOp::Binary(BinaryOp::Maximum), &[Input(0), Input(1)]),
+                FusedStep::new(FusedOp::Cast(ElemType::C64), &[Step(0)]),
+            ],
+        )
+        .unwrap();
+        let first = ptx(&k, "sm_80").unwrap();
+        let again = ptx(&k, "sm_80").unwrap();
+        assert!(
+            std::sync::Arc::ptr_eq(&first, &again),
+            "the second lookup hits memory"
+        );
+        let other = ptx(&k, "sm_90").unwrap();
+        assert!(!std::sync::Arc::ptr_eq(&first, &other));
+        assert!(first.contains(".target sm_80") && other.contains(".target sm_90"));
+        assert!(first.contains(&format!(".entry {}(", k.entry())));
+    }
+
     /// Compiles the every-op chain of every element type for sm_80 and
     /// sm_90 (and assembles it with `TENSORBRIDGE_PTXAS`, as the kernel
     /// file test does). Needs libnvrtc, not a GPU; skips without it unless
