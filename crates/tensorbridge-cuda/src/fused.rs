@@ -840,6 +840,60 @@ mod tests {
         assert!(err(&[f], long).contains("at most 256"));
     }
 
+    fn any_op() -> impl proptest::strategy::Strategy<Value = FusedOp> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (0..BINARY.len()).prop_map(|i| FusedOp::Binary(BINARY[i])),
+            (0..UNARY.len()).prop_map(|i| FusedOp::Unary(UNARY[i])),
+            (0..ElemType::ALL.len()).prop_map(|i| FusedOp::Cast(ElemType::ALL[i])),
+            Just(FusedOp::Where),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Any chain, valid or not, is either refused with an error or
+        /// accepted with consistent types and one source line per input
+        /// and step; never a panic.
+        #[test]
+        fn arbitrary_chains_never_panic_and_valid_ones_are_consistent(
+            inputs in proptest::collection::vec(0..ElemType::ALL.len(), 0..5),
+            raw in proptest::collection::vec(
+                (any_op(), proptest::collection::vec((proptest::bool::ANY, 0usize..8), 0..4)),
+                0..8,
+            ),
+        ) {
+            let inputs: Vec<ElemType> = inputs.into_iter().map(|i| ElemType::ALL[i]).collect();
+            let steps: Vec<FusedStep> = raw
+                .iter()
+                .map(|(op, ops)| {
+                    let ops: Vec<FusedOperand> = ops
+                        .iter()
+                        .map(|&(is_step, k)| if is_step { Step(k) } else { Input(k) })
+                        .collect();
+                    FusedStep::new(*op, &ops)
+                })
+                .collect();
+            if let Ok(k) = FusedKernel::new(&inputs, steps.clone()) {
+                proptest::prop_assert_eq!(k.step_types().len(), steps.len());
+                proptest::prop_assert_eq!(k.output(), k.step_types()[steps.len() - 1]);
+                let body_lines = k.source().lines().filter(|l| l.trim_start().starts_with("const ")).count();
+                proptest::prop_assert_eq!(body_lines, inputs.len() + steps.len());
+                for (j, step) in steps.iter().enumerate() {
+                    proptest::prop_assert_eq!(step.operands.len(), step.op.arity());
+                    for o in &step.operands {
+                        match *o {
+                            Input(i) => proptest::prop_assert!(i < inputs.len()),
+                            Step(s) => proptest::prop_assert!(s < j),
+                        }
+                    }
+                    if let FusedOp::Cast(to) = step.op {
+                        proptest::prop_assert_eq!(k.step_types()[j], to);
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn fused_ptx_is_cached_per_source_and_arch() {
         let expect = std::env::var("TENSORBRIDGE_EXPECT_NVRTC").is_ok_and(|v| v == "1");
