@@ -384,7 +384,7 @@ impl FusedKernel {
     /// Whether a step may report an error through the flag (integer
     /// `div`, `rem`, `pow`).
     fn checks_values(&self) -> bool {
-        self.steps.iter().zip(&self.types).any(|(s, _)| match s.op {
+        self.steps.iter().any(|s| match s.op {
             FusedOp::Binary(op) => {
                 matches!(op, BinaryOp::Div | BinaryOp::Rem | BinaryOp::Pow)
                     && s.operands
