@@ -71,9 +71,63 @@ fn w10_fused_chain(c: &mut Criterion) {
     group.finish();
 }
 
+/// W10's chain on GPU feeds (feature `cuda`; BENCHMARKS.md has no row for
+/// it): `relu(x * two + one) * x` on 2^24 f32 in a Session (one generated
+/// kernel, one pass over device memory) against the same ops eager on the
+/// GPU (four kernels). The scalars are fed as GPU tensors: a graph's own
+/// constants live on the host. Without a GPU it prints a skip line.
+#[cfg(feature = "cuda")]
+fn gpu_fused_chain(c: &mut Criterion) {
+    use tensorbridge::prelude::Device;
+    let gpu = Device::Cuda(0);
+    if let Err(e) = gpu.check_available() {
+        println!("SKIPPED: GPU fusion bench: {e}");
+        return;
+    }
+    let dev = tensorbridge_cuda::CudaDevice::get(0).expect("the GPU was found available");
+    let up = |t: Tensor| t.to_device(gpu).expect("upload");
+    let x = up(Tensor::from_vec(f32_data(W10_LEN, 1), [W10_LEN]).expect("input"));
+    let (two, one) = (up(Tensor::scalar(2.0f32)), up(Tensor::scalar(1.0f32)));
+    let eager = |x: &Tensor, two: &Tensor, one: &Tensor| -> Result<Tensor> {
+        x.mul(two)?.add(one)?.relu()?.mul(x)
+    };
+    let g = Graph::new();
+    let px = g.placeholder(DType::F32, &[None]);
+    let p2 = g.placeholder(DType::F32, &[]);
+    let p1 = g.placeholder(DType::F32, &[]);
+    let out = eager(&px, &p2, &p1).expect("graph");
+    let sess = Session::new(&g);
+    let feeds = [(&px, &x), (&p2, &two), (&p1, &one)];
+    let mut group = large_group(c, "GPU-fused-chain", Some(W10_LEN * 4));
+    group.bench_function(LIMIT, |bench| {
+        bench.iter_with_large_drop(|| {
+            let r = eager(black_box(&x), &two, &one).expect("eager");
+            dev.synchronize().expect("sync");
+            r
+        });
+    });
+    group.bench_function(WORKLOAD, |bench| {
+        sess.run_tensors(&[&out], &feeds)
+            .expect("first run compiles");
+        bench.iter_with_large_drop(|| {
+            let r = sess.run_tensors(&[&out], black_box(&feeds)).expect("fused");
+            dev.synchronize().expect("sync");
+            r
+        });
+    });
+    group.finish();
+}
+
+#[cfg(not(feature = "cuda"))]
 criterion_group!(
     name = graph;
     config = Criterion::default();
     targets = w8b_session_run, w8c_function_call, w10_fused_chain
+);
+#[cfg(feature = "cuda")]
+criterion_group!(
+    name = graph;
+    config = Criterion::default();
+    targets = w8b_session_run, w8c_function_call, w10_fused_chain, gpu_fused_chain
 );
 criterion_main!(graph);

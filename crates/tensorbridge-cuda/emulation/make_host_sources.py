@@ -15,7 +15,7 @@ pre = re.sub(r"__device__ __forceinline__ u16 f32_to_f16\(float f\) \{.*?\n\}\n"
              pre, flags=re.S)
 assert "asm(" not in pre.split("f32_to_bf16")[0], "the f16 conversions were not replaced"
 pre = pre.replace("#define NAN __int_as_float", "#undef NAN\n#define NAN __int_as_float")
-src = '#include "shim.h"\n' + pre + "\n"
+src = '#include "shim.h"\n' + pre + "\n" + open(f"{kernels}/elementwise_ops.cuh").read() + "\n"
 for f in ["random", "elementwise", "reduce", "matmul", "index", "image"]:
     src += open(f"{kernels}/{f}.cu").read() + "\n"
 open(f"{out}/all_host.cpp", "w").write(src)

@@ -20,9 +20,14 @@ target="$here/../../../target/emulation"
 cp "$here/../../../Cargo.lock" "$here/refgen/Cargo.lock"
 (cd "$here/refgen" && CARGO_TARGET_DIR="$target" "${CARGO:-cargo}" build -q)
 refgen="$target/debug/refgen"
-mkdir -p ops red idx
+mkdir -p ops red idx fused
 ./random_cast && "$refgen" random
 "$refgen" gen && ./ops_emu && "$refgen" cmp
 "$refgen" rgen && ./red_emu && "$refgen" rcmp
 "$refgen" igen && ./index_emu && "$refgen" icmp
+# Fused kernels: refgen generates them (tensorbridge-cuda's FusedKernel)
+# with core's eager results; they are compiled here with the kernels.
+"$refgen" fgen
+g++ "${flags[@]}" -o fused_emu fused_main.cpp
+./fused_emu && "$refgen" fcmp
 echo "emulation: every kernel output compared equals core's"

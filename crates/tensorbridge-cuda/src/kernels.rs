@@ -37,9 +37,17 @@ pub(crate) struct KernelFile {
     pub(crate) source: &'static str,
 }
 
+/// The per-element functions of the elementwise ops (see the file), shared
+/// by `elementwise.cu` and the generated fused kernels (`fused.rs`).
+pub(crate) const ELEMENTWISE_OPS: &str = include_str!("../kernels/elementwise_ops.cuh");
+
 pub(crate) const ELEMENTWISE: KernelFile = KernelFile {
     name: "elementwise.cu",
-    source: include_str!("../kernels/elementwise.cu"),
+    source: concat!(
+        include_str!("../kernels/elementwise_ops.cuh"),
+        "\n",
+        include_str!("../kernels/elementwise.cu")
+    ),
 };
 pub(crate) const REDUCE: KernelFile = KernelFile {
     name: "reduce.cu",
@@ -209,6 +217,12 @@ pub(crate) fn nvrtc_version() -> Result<(i32, i32)> {
 
 /// Compiles `file` for `arch` with NVRTC (no cache).
 pub(crate) fn compile(file: &KernelFile, arch: &'static str) -> Result<String> {
+    compile_source(file.name, full_source(file), arch)
+}
+
+/// Compiles the complete `source` (named `name` in NVRTC's log) for `arch`
+/// with NVRTC (no cache).
+pub(crate) fn compile_source(name: &str, source: String, arch: &'static str) -> Result<String> {
     nvrtc_version()?;
     let opts = CompileOptions {
         arch: Some(arch),
@@ -216,12 +230,12 @@ pub(crate) fn compile(file: &KernelFile, arch: &'static str) -> Result<String> {
         // as in Rust, so random numbers and casts match core to the bit.
         fmad: Some(false),
         options: vec!["--std=c++17".into()],
-        name: Some(file.name.into()),
+        name: Some(name.into()),
         ..Default::default()
     };
-    compile_ptx_with_opts(full_source(file), opts)
+    compile_ptx_with_opts(source, opts)
         .map(|p| p.to_src())
-        .map_err(|e| compile_error(file.name, arch, e))
+        .map_err(|e| compile_error(name, arch, e))
 }
 
 /// FNV-1a, 64 bits: a hash that is the same in every build and on every
@@ -350,6 +364,37 @@ pub(crate) fn ptx_for(file: &KernelFile, arch: &'static str) -> Result<Arc<Strin
     Ok(ptx)
 }
 
+/// The PTX of a generated `source` (complete, prelude included; `name` for
+/// NVRTC's log) for `arch`: from memory, else from disk, else compiled, as
+/// [`ptx_for`] does for the kernel files; both caches are keyed by
+/// [`cache_key`] (the source's hash, the arch and the NVRTC version).
+pub(crate) fn ptx_for_source(name: &str, source: &str, arch: &'static str) -> Result<Arc<String>> {
+    static MEMORY: OnceLock<Mutex<HashMap<u64, Arc<String>>>> = OnceLock::new();
+    let memory = MEMORY.get_or_init(Default::default);
+    let version = nvrtc_version()?;
+    let key = cache_key(source, arch, version);
+    if let Some(p) = memory.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return Ok(Arc::clone(p));
+    }
+    let dir = cache_dir();
+    let ptx = match dir.as_deref().and_then(|d| load_from_disk(d, key)) {
+        Some(p) => p,
+        None => {
+            let p = compile_source(name, source.to_owned(), arch)?;
+            if let Some(d) = dir.as_deref() {
+                store_to_disk(d, key, &p);
+            }
+            p
+        }
+    };
+    let ptx = Arc::new(ptx);
+    memory
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key, Arc::clone(&ptx));
+    Ok(ptx)
+}
+
 impl CudaDevice {
     /// The kernel `entry` of `file`, loading the module for this device's
     /// arch on first use.
@@ -386,6 +431,38 @@ impl CudaDevice {
             .unwrap_or_else(|p| p.into_inner())
             .insert(entry.to_owned(), f.clone());
         Ok(f)
+    }
+}
+
+#[cfg(test)]
+/// With `TENSORBRIDGE_PTXAS` naming a `ptxas` (CUDA 13.0, e.g. from the
+/// `nvidia-cuda-nvcc` wheel), the PTX is also assembled for real, as
+/// the driver does when it loads a module: what NVRTC accepts but the
+/// assembler rejects (an instruction the arch lacks, too much shared
+/// memory) fails here instead of on a GPU.
+pub(crate) fn assemble_with_ptxas(ptx: &str, arch: &str, name: &str) -> Option<String> {
+    let ptxas = std::env::var_os("TENSORBRIDGE_PTXAS")?;
+    // One directory per call: tests assemble in parallel.
+    let dir = std::env::temp_dir().join(format!("tb-ptxas-{}-{name}-{arch}", std::process::id()));
+    std::fs::create_dir_all(&dir).ok()?;
+    let src = dir.join(format!("{name}.{arch}.ptx"));
+    std::fs::write(&src, ptx).ok()?;
+    let out = std::process::Command::new(ptxas)
+        .args(["-arch", arch, "-o"])
+        .arg(dir.join(format!("{name}.{arch}.cubin")))
+        .arg(&src)
+        .output();
+    let _ = std::fs::remove_dir_all(&dir);
+    match out {
+        Ok(o) if o.status.success() => {
+            println!("{name} for {arch}: ptxas ok");
+            None
+        }
+        Ok(o) => Some(format!(
+            "ptxas rejected {name} for {arch}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        )),
+        Err(e) => Some(format!("could not run TENSORBRIDGE_PTXAS: {e}")),
     }
 }
 
@@ -499,7 +576,7 @@ mod tests {
                                 .join(format!("{}.{arch}.ptx", file.name));
                             std::fs::write(path, &ptx).expect("writing TENSORBRIDGE_PTX_DUMP");
                         }
-                        if let Some(e) = assemble(&ptx, arch, file.name) {
+                        if let Some(e) = assemble_with_ptxas(&ptx, arch, file.name) {
                             failures.push(e);
                         }
                     }
@@ -508,36 +585,6 @@ mod tests {
             }
         }
         assert!(failures.is_empty(), "{}", failures.join("\n"));
-    }
-
-    /// With `TENSORBRIDGE_PTXAS` naming a `ptxas` (CUDA 13.0, e.g. from the
-    /// `nvidia-cuda-nvcc` wheel), the PTX is also assembled for real, as
-    /// the driver does when it loads a module: what NVRTC accepts but the
-    /// assembler rejects (an instruction the arch lacks, too much shared
-    /// memory) fails here instead of on a GPU.
-    fn assemble(ptx: &str, arch: &str, name: &str) -> Option<String> {
-        let ptxas = std::env::var_os("TENSORBRIDGE_PTXAS")?;
-        let dir = std::env::temp_dir().join(format!("tb-ptxas-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).ok()?;
-        let src = dir.join(format!("{name}.{arch}.ptx"));
-        std::fs::write(&src, ptx).ok()?;
-        let out = std::process::Command::new(ptxas)
-            .args(["-arch", arch, "-o"])
-            .arg(dir.join(format!("{name}.{arch}.cubin")))
-            .arg(&src)
-            .output();
-        let _ = std::fs::remove_dir_all(&dir);
-        match out {
-            Ok(o) if o.status.success() => {
-                println!("{name} for {arch}: ptxas ok");
-                None
-            }
-            Ok(o) => Some(format!(
-                "ptxas rejected {name} for {arch}: {}",
-                String::from_utf8_lossy(&o.stderr)
-            )),
-            Err(e) => Some(format!("could not run TENSORBRIDGE_PTXAS: {e}")),
-        }
     }
 
     #[test]

@@ -7,6 +7,9 @@
 //! loaded at run time (cudarc's `dynamic-loading`, CUDA 13 bindings).
 //! Discovery never panics: [`probe`] says what is missing.
 //!
+//! Chains of elementwise ops can also run as one generated kernel
+//! ([`FusedKernel`], [`CudaDevice::fused`]): graph mode's fusion on a GPU.
+//!
 //! Kernels are `.cu` files in `kernels/`, compiled by NVRTC for the
 //! device's compute capability on first use (`--std=c++17`, an explicit
 //! arch, no fused multiply-add) and cached in memory and on disk under
@@ -55,6 +58,7 @@ mod device;
 mod elem;
 mod elementwise;
 mod error;
+mod fused;
 mod image;
 mod index;
 mod kernels;
@@ -72,6 +76,7 @@ pub use alloc::DeviceBuffer;
 pub use device::CudaDevice;
 pub use elem::ElemType;
 pub use error::{CudaError, Result};
+pub use fused::{FusedKernel, FusedOp, FusedOperand, FusedStep, MAX_FUSED_INPUTS, MAX_FUSED_STEPS};
 pub use layout::{MAX_RANK, StridedLayout};
 pub use ops::{ArgOp, BinaryOp, CumOp, Distribution, Indices, ReduceOp, ScatterMode, UnaryOp};
 pub use probe::{CudaStatus, device_count, probe};

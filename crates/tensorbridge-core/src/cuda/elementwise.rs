@@ -14,7 +14,7 @@ use crate::ops::binary::broadcast_shapes;
 use crate::{DType, Error, Result, Shape, Tensor};
 
 /// The backend's binary op for a core method name.
-fn binary_op(op: &'static str) -> Result<BinaryOp> {
+pub(crate) fn binary_op(op: &'static str) -> Result<BinaryOp> {
     Ok(match op {
         "add" => BinaryOp::Add,
         "sub" => BinaryOp::Sub,
@@ -38,7 +38,7 @@ fn binary_op(op: &'static str) -> Result<BinaryOp> {
 }
 
 /// The backend's unary op for a core method name.
-fn unary_op(op: &'static str) -> Result<UnaryOp> {
+pub(crate) fn unary_op(op: &'static str) -> Result<UnaryOp> {
     Ok(match op {
         "neg" => UnaryOp::Neg,
         "abs" => UnaryOp::Abs,

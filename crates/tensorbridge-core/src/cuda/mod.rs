@@ -9,6 +9,7 @@
 
 mod create;
 mod elementwise;
+mod fused;
 mod index;
 mod reduce;
 mod shape;
@@ -193,8 +194,9 @@ pub(crate) fn mixed_devices(op: &'static str, a: Device, b: Device) -> Error {
 
 pub(crate) use create::{full, zeros};
 pub(crate) use elementwise::{
-    any_zero, binary, cast, complex_part, contiguous_copy, unary, where_,
+    any_zero, binary, binary_op, cast, complex_part, contiguous_copy, unary, unary_op, where_,
 };
+pub(crate) use fused::run_fused;
 pub(crate) use index::{gather, pad_segments, scatter_nd, segment_sum};
 pub(crate) use reduce::{arg_reduce, cumulative, reduce};
 pub(crate) use shape::{

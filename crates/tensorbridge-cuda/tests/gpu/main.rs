@@ -6,6 +6,7 @@
 
 #[macro_use]
 mod common;
+mod fused;
 mod index;
 mod memory;
 mod ops;

@@ -28,12 +28,15 @@
 //! overhead would dominate), and whenever the fused loop fails, so that
 //! errors are reported exactly as eager code reports them.
 //!
-//! **Devices.** The fused loop runs on the host only. A group with an input
-//! on a GPU runs unfused, op after op on whole device tensors (each op one
-//! kernel launch on the device, the results identical to eager device
-//! code). Fusing such a chain into one generated kernel (NVRTC source built
-//! from the group) is not done yet: on a GPU a chain of four elementwise ops
-//! costs four passes over device memory.
+//! **Devices.** The fused loop above runs on the host. A group whose
+//! inputs all live on one CUDA device (feature `cuda`) runs as ONE kernel
+//! that NVRTC compiles from source generated for the group
+//! (`cuda_fusion.rs`, `tensorbridge_cuda::FusedKernel`): each output
+//! element reads its inputs once and computes the whole chain in registers,
+//! at any size (no [`FUSE_MIN`]: one launch instead of one per op). It uses
+//! the same per-element device code as eager device ops and rounds each
+//! intermediate to its op's dtype, so it equals eager device code to the
+//! last bit. Inputs on mixed devices run unfused (and fail as eagerly).
 
 use std::sync::Mutex;
 
@@ -173,6 +176,13 @@ impl Fused {
 
     /// The chain on `leaves`, fused when it pays and the inputs allow it.
     pub(crate) fn run(&self, leaves: &[Tensor]) -> Result<Tensor> {
+        // On a CUDA device: one generated kernel (any failure, such as an
+        // integer division by zero, reruns the chain op by op so that the
+        // error is eager code's own).
+        #[cfg(feature = "cuda")]
+        if let Ok(Some(out)) = super::cuda_fusion::run(self, leaves) {
+            return Ok(out);
+        }
         match self.fused_plan(leaves) {
             Some((dims, numel, parts)) => match self.run_blocks(&parts, numel) {
                 Ok(out) => Ok(out.reshape(dims)?),

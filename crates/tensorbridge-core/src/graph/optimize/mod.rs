@@ -10,6 +10,8 @@
 
 pub(crate) mod constant_folding;
 pub(crate) mod cse;
+#[cfg(feature = "cuda")]
+pub(crate) mod cuda_fusion;
 pub(crate) mod fusion;
 pub(crate) mod prune;
 

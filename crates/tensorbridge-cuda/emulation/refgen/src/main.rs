@@ -9,6 +9,7 @@ fn cmp(name: &str, want: Vec<u8>) {
     assert_eq!(diffs, 0, "{name} differs from core");
 }
 
+mod fused;
 mod idx;
 mod ops;
 mod red;
@@ -21,6 +22,13 @@ fn main() {
     }
     if mode == "cmp" {
         std::process::exit(ops::cmp("ops"));
+    }
+    if mode == "fgen" {
+        println!("{} fused cases", fused::generate("fused"));
+        return;
+    }
+    if mode == "fcmp" {
+        std::process::exit(fused::cmp("fused"));
     }
     if mode == "igen" {
         println!("{} cases", idx::generate("idx"));
@@ -36,7 +44,7 @@ fn main() {
     if mode == "rcmp" {
         std::process::exit(ops::cmp("red"));
     }
-    assert_eq!(mode, "random", "modes: gen, cmp, rgen, rcmp, random");
+    assert_eq!(mode, "random", "modes: gen, cmp, rgen, rcmp, igen, icmp, fgen, fcmp, random");
     let n = 4099usize;
     let seed = Some(42u64);
     let t = random::normal([n], 0.5, 2.0, DType::F32, seed).unwrap();

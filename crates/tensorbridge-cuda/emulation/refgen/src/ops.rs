@@ -110,7 +110,7 @@ pub fn raw(t: &Tensor) -> Vec<u8> {
     }
 }
 
-fn grid(d: DType) -> Tensor {
+pub fn grid(d: DType) -> Tensor {
     let g: Vec<f64> = vec![
         0.0,
         1.0,
@@ -319,7 +319,7 @@ pub fn generate(dir: &str) -> usize {
     count
 }
 
-fn is_nan_bytes(d: DType, b: &[u8]) -> bool {
+pub fn is_nan_bytes(d: DType, b: &[u8]) -> bool {
     match d {
         DType::F16 => f16::from_bits(u16::from_ne_bytes([b[0], b[1]])).is_nan(),
         DType::BF16 => bf16::from_bits(u16::from_ne_bytes([b[0], b[1]])).is_nan(),
