@@ -194,15 +194,27 @@ fn a_failing_fused_chain_fails_as_eager_code_does() {
         .unwrap_err();
     let eager = x.add(&x).unwrap().div(&z).unwrap_err();
     assert_eq!(err.to_string(), eager.to_string());
-    // Feeds on the GPU with a constant on the CPU fail as eager code does
-    // (mixed devices), fused or not.
+    // A graph's constants (made on the host) are placed next to their GPU
+    // consumers, as TensorFlow's placer does: the chain runs on the GPU and
+    // equals eager code with the constant moved there by hand. Eager code
+    // itself still refuses operands on two devices.
     let g = Graph::new();
     let px = g.placeholder(DType::I32, &[Some(3)]);
     let k = g.constant(&Tensor::from([1i32, 2, 3]));
-    let out = px.add(&k).unwrap().mul(&px).unwrap();
-    let err = Session::new(&g)
-        .run_tensors(&[&out], &[(&px, &x)])
-        .unwrap_err();
-    let eager = x.add(&Tensor::from([1i32, 2, 3])).unwrap_err();
-    assert_eq!(err.to_string(), eager.to_string());
+    let out = px.add(&k).unwrap().mul(&px).unwrap().mul_scalar(3).unwrap();
+    let got = Session::new(&g).run_tensors(&[&out], &[(&px, &x)]).unwrap();
+    assert_eq!(got[0].device(), gpu);
+    let k_gpu = Tensor::from([1i32, 2, 3]).to_device(gpu).unwrap();
+    let eager = x
+        .add(&k_gpu)
+        .unwrap()
+        .mul(&x)
+        .unwrap()
+        .mul_scalar(3)
+        .unwrap();
+    assert_eq!(
+        got[0].to_vec::<i32>().unwrap(),
+        eager.to_vec::<i32>().unwrap()
+    );
+    assert!(x.add(&Tensor::from([1i32, 2, 3])).is_err());
 }
