@@ -83,21 +83,76 @@ impl PendingDownload {
     /// # Ok::<(), tensorbridge_cuda::CudaError>(())
     /// ```
     pub fn wait(self) -> Result<Vec<u8>> {
+        let mut out = vec![0u8; self.len];
+        self.wait_into(&mut out)?;
+        Ok(out)
+    }
+
+    /// Blocks until the copy is done and copies the bytes (C order) into
+    /// `dst`, which must be exactly [`PendingDownload::len_bytes`] long: one
+    /// copy out of the pinned buffer, straight into the caller's memory
+    /// (an array's own `Vec`, say). Waiting on several downloads of one
+    /// device costs one wait: they run in order on the device's stream, so
+    /// once the last is done the others are too (see
+    /// [`CudaDevice::synchronize`]).
+    ///
+    /// **Errors**: [`CudaError::InvalidArgument`] when `dst` has another
+    /// length; a driver error of the copy.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tensorbridge_cuda::{CudaDevice, ElemType, StridedLayout};
+    ///
+    /// if let Ok(dev) = CudaDevice::get(0) {
+    ///     let a = Arc::new(dev.upload(&[1, 2])?);
+    ///     let b = Arc::new(dev.upload(&[3, 4, 5])?);
+    ///     // Both copies are queued before anything waits.
+    ///     let pa = dev.download_async(a, ElemType::U8, StridedLayout::new(&[2], &[1]))?;
+    ///     let pb = dev.download_async(b, ElemType::U8, StridedLayout::new(&[3], &[1]))?;
+    ///     dev.synchronize()?; // the one wait
+    ///     let (mut x, mut y) = ([0u8; 2], [0u8; 3]);
+    ///     pa.wait_into(&mut x)?;
+    ///     pb.wait_into(&mut y)?;
+    ///     assert_eq!((x, y), ([1, 2], [3, 4, 5]));
+    ///     let pc = dev.download_async(Arc::new(dev.upload(&[6])?), ElemType::U8, StridedLayout::new(&[1], &[1]))?;
+    ///     assert!(pc.wait_into(&mut [0u8; 2]).is_err());
+    /// }
+    /// # Ok::<(), tensorbridge_cuda::CudaError>(())
+    /// ```
+    pub fn wait_into(self, dst: &mut [u8]) -> Result<()> {
+        if dst.len() != self.len {
+            return Err(CudaError::InvalidArgument(format!(
+                "PendingDownload::wait_into: the destination has {} bytes, the download {}",
+                dst.len(),
+                self.len
+            )));
+        }
         if let Some(done) = &self.done {
             done.synchronize()
                 .ctx("waiting for an asynchronous download")?;
         }
-        match &self.pinned {
-            Some(p) => {
-                let mut out = vec![0u8; self.len];
-                copy_parallel(
-                    &mut out,
-                    &p.as_slice().ctx("reading pinned memory")?[..self.len],
-                );
-                Ok(out)
-            }
-            None => Ok(Vec::new()),
+        if let Some(p) = &self.pinned {
+            copy_parallel(dst, &p.as_slice().ctx("reading pinned memory")?[..self.len]);
         }
+        Ok(())
+    }
+
+    /// The number of bytes the download delivers (the elements of its
+    /// layout times the element size).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tensorbridge_cuda::{CudaDevice, ElemType, StridedLayout};
+    ///
+    /// if let Ok(dev) = CudaDevice::get(0) {
+    ///     let buf = Arc::new(dev.upload(&[0; 8])?);
+    ///     let p = dev.download_async(buf, ElemType::U16, StridedLayout::new(&[2], &[2]))?;
+    ///     assert_eq!(p.len_bytes(), 4);
+    /// }
+    /// # Ok::<(), tensorbridge_cuda::CudaError>(())
+    /// ```
+    pub fn len_bytes(&self) -> usize {
+        self.len
     }
 
     /// Whether the copy has finished (`wait` would not block).

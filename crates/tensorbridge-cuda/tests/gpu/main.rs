@@ -6,6 +6,7 @@
 
 #[macro_use]
 mod common;
+mod foreign;
 mod index;
 mod memory;
 mod ops;
