@@ -195,6 +195,61 @@ impl CudaDevice {
         .ctx("cuStreamWaitEvent (the consumer's stream)")
     }
 
+    /// The raw `CUstream` handle of this device's one stream, for other
+    /// libraries (DLPack's `stream=` argument when this device imports).
+    ///
+    /// ```
+    /// use tensorbridge_cuda::CudaDevice;
+    ///
+    /// if let Ok(dev) = CudaDevice::get(0) {
+    ///     assert!(dev.stream_handle() > 2); // a created stream, not a default one
+    /// }
+    /// # Ok::<(), tensorbridge_cuda::CudaError>(())
+    /// ```
+    pub fn stream_handle(&self) -> usize {
+        self.stream.cu_stream() as usize
+    }
+
+    /// Makes this device's stream wait for everything queued so far on
+    /// another library's `stream`, without blocking the host: the mirror
+    /// of [`CudaDevice::make_stream_wait`], for imports whose producer
+    /// hands over its stream instead of waiting on ours.
+    ///
+    /// **Errors**: [`CudaError::InvalidArgument`] for stream 0; driver
+    /// errors.
+    ///
+    /// # Safety
+    ///
+    /// As [`CudaDevice::make_stream_wait`]: `stream` must be 1, 2 or a
+    /// live stream of this device's primary context.
+    ///
+    /// ```
+    /// use tensorbridge_cuda::{CudaDevice, LEGACY_DEFAULT_STREAM};
+    ///
+    /// if let Ok(dev) = CudaDevice::get(0) {
+    ///     // SAFETY: the legacy default stream always exists.
+    ///     unsafe { dev.wait_for_stream(LEGACY_DEFAULT_STREAM)? };
+    /// }
+    /// # Ok::<(), tensorbridge_cuda::CudaError>(())
+    /// ```
+    pub unsafe fn wait_for_stream(&self, stream: usize) -> Result<()> {
+        if stream == 0 {
+            return Err(CudaError::InvalidArgument(
+                "wait_for_stream: stream 0 is ambiguous (DLPack forbids it); pass 1 for the \
+                 legacy default stream or 2 for the per-thread default stream"
+                    .into(),
+            ));
+        }
+        self.bind()?;
+        let event = self.ctx.new_event(None).ctx("creating a hand-off event")?;
+        // SAFETY: the caller vouches for `stream`; the event is alive.
+        unsafe { cudarc::driver::result::event::record(event.cu_event(), stream as sys::CUstream) }
+            .ctx("cuEventRecord (the producer's stream)")?;
+        self.stream
+            .wait(&event)
+            .ctx("cuStreamWaitEvent (this device's stream)")
+    }
+
     /// Waits for all work of this device's primary context: this device's
     /// stream and every stream other libraries (PyTorch, CuPy) run in it.
     /// Used before memory shared with another library goes back to the

@@ -81,7 +81,12 @@ fn other_streams_can_be_made_to_wait() {
         dev.make_stream_wait(LEGACY_DEFAULT_STREAM).unwrap();
         dev.make_stream_wait(PER_THREAD_DEFAULT_STREAM).unwrap();
         assert!(dev.make_stream_wait(0).is_err());
+        dev.wait_for_stream(LEGACY_DEFAULT_STREAM).unwrap();
+        assert!(dev.wait_for_stream(0).is_err());
+        // Our own stream, handed over as another library would.
+        dev.make_stream_wait(dev.stream_handle()).unwrap();
     }
+    assert!(dev.stream_handle() > PER_THREAD_DEFAULT_STREAM);
     dev.synchronize_context().unwrap();
 }
 
