@@ -10,6 +10,7 @@
 mod create;
 mod elementwise;
 mod index;
+mod interop;
 mod reduce;
 mod shape;
 mod storage;
@@ -20,7 +21,7 @@ use std::sync::Arc;
 use tensorbridge_cuda::{CudaDevice, CudaError, CudaStatus, ElemType, StridedLayout};
 
 pub(crate) use storage::CudaStorage;
-pub(crate) use transfer::{DevicePending, download_vec, to_device, write_c_order};
+pub(crate) use transfer::{DevicePending, DownloadBatch, download_vec, to_device, write_c_order};
 
 use crate::{DType, Device, Error, Layout, Result, Tensor};
 

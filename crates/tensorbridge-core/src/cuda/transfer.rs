@@ -8,7 +8,9 @@ use super::{CudaStorage, backend, elem, map_err, strided};
 use crate::bytes::{as_bytes, as_bytes_mut};
 use crate::element::{Element, private::Sealed};
 use crate::storage::map_cpu_storage;
-use crate::{Device, Error, Layout, Result, Tensor, alloc, copy, dtype::with_dtype};
+use crate::{
+    DType, Device, DynArray, Error, Layout, Result, Tensor, alloc, copy, dtype::with_dtype,
+};
 
 /// `t` copied to `device` (which differs from `t.device()` and is
 /// available).
@@ -136,30 +138,55 @@ impl DevicePending {
         })
     }
 
-    /// Waits for the copy and returns the array.
+    /// Waits for the copy and returns the array: the backend copies the
+    /// bytes out of its pinned buffer straight into the array's `Vec`.
     pub(crate) fn wait<T: Element>(self) -> Result<ArrayD<T>> {
         const OP: &str = "to_array_async";
         let numel: usize = self.dims.iter().product();
-        let bytes = self
-            .pending
-            .wait()
-            .map_err(|e| map_err(OP, self.device, e))?;
+        // Zeroed pages from the kernel cost nothing until the copy writes them.
         let mut out = alloc::zeroed_vec::<T>(numel)?;
-        let dst = as_bytes_mut(&mut out);
-        if bytes.len() != dst.len() {
-            return Err(Error::invalid(
-                OP,
-                format!(
-                    "the device returned {} bytes for {numel} elements of {} ({} bytes)",
-                    bytes.len(),
-                    T::DTYPE,
-                    dst.len()
-                ),
-            ));
-        }
-        dst.copy_from_slice(&bytes);
+        self.pending
+            .wait_into(as_bytes_mut(&mut out))
+            .map_err(|e| map_err(OP, self.device, e))?;
         Ok(ArrayD::from_shape_vec(IxDyn(&self.dims), out)
             .expect("the buffer holds exactly the elements of the shape"))
+    }
+}
+
+/// The downloads of a [`crate::ToNumpy`] conversion: every device tensor's
+/// copy is queued first, then each device is waited on once, then the
+/// arrays are filled from the pinned buffers.
+#[derive(Default)]
+pub(crate) struct DownloadBatch {
+    pending: Vec<(DevicePending, DType)>,
+}
+
+impl DownloadBatch {
+    /// Queues the download of device tensor `t`; returns its index in
+    /// the batch.
+    pub(crate) fn start(&mut self, t: &Tensor) -> Result<usize> {
+        let dtype = t.dtype();
+        let p = with_dtype!(dtype, T => DevicePending::start::<T>(t))?;
+        self.pending.push((p, dtype));
+        Ok(self.pending.len() - 1)
+    }
+
+    /// Waits once per device, then returns the arrays in the order the
+    /// tensors were started.
+    pub(crate) fn finish(self) -> Result<Vec<DynArray>> {
+        let mut waited: Vec<Device> = Vec::new();
+        for (p, _) in &self.pending {
+            if !waited.contains(&p.device) {
+                let dev = backend(p.device)?;
+                dev.synchronize()
+                    .map_err(|e| map_err("numpy", p.device, e))?;
+                waited.push(p.device);
+            }
+        }
+        self.pending
+            .into_iter()
+            .map(|(p, dtype)| with_dtype!(dtype, T => Ok(T::into_dyn(p.wait::<T>()?))))
+            .collect()
     }
 }
 
