@@ -104,8 +104,10 @@ pub struct DeviceBuffer {
     block: Option<CudaSlice<u8>>,
     /// The owner of memory another library allocated (a DLPack import);
     /// dropped, after this device's stream has finished with the memory,
-    /// when the buffer is. Never given to the caching allocator.
-    foreign: Option<Box<dyn std::any::Any + Send + Sync>>,
+    /// when the buffer is. Never given to the caching allocator. It is only
+    /// ever dropped, never used, so a panic cannot observe it half-changed:
+    /// the buffer stays unwind-safe whatever the owner is.
+    foreign: Option<std::panic::AssertUnwindSafe<Box<dyn std::any::Any + Send + Sync>>>,
     len: usize,
     ptr: u64,
 }
@@ -192,7 +194,7 @@ impl DeviceBuffer {
         DeviceBuffer {
             device,
             block: None,
-            foreign: Some(owner),
+            foreign: Some(std::panic::AssertUnwindSafe(owner)),
             len,
             ptr,
         }

@@ -296,19 +296,17 @@ pub(crate) fn dlpack_capsule(
         t.clone()
     };
     let capsule = match request.abi() {
-        // SAFETY: the stream is 1, 2, or the handle the consumer passed
-        // as `stream=`, which the DLPack protocol requires to be a live
-        // stream of the tensor's device; host tensors ignore it.
         dlpark::python::ExportAbi::Versioned => {
-            unsafe { dlpack::to_dlpack_for_stream(&source, consumer) }
-                .py()?
-                .into_pyobject(py)?
+            // SAFETY: the stream is 1, 2, or the handle the consumer passed
+            // as `stream=`, which the DLPack protocol requires to be a live
+            // stream of the tensor's device; host tensors ignore it.
+            let managed = unsafe { dlpack::to_dlpack_for_stream(&source, consumer) };
+            managed.py()?.into_pyobject(py)?
         }
-        // SAFETY: as above.
         dlpark::python::ExportAbi::Legacy => {
-            unsafe { dlpack::to_dlpack_legacy_for_stream(&source, consumer) }
-                .py()?
-                .into_pyobject(py)?
+            // SAFETY: as above.
+            let managed = unsafe { dlpack::to_dlpack_legacy_for_stream(&source, consumer) };
+            managed.py()?.into_pyobject(py)?
         }
     };
     Ok(capsule.unbind())

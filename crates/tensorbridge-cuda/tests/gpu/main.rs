@@ -18,6 +18,8 @@ fn handles_are_send_and_sync() {
     check::<tensorbridge_cuda::CudaDevice>();
     check::<tensorbridge_cuda::DeviceBuffer>();
     check::<tensorbridge_cuda::PendingDownload>();
+    fn unwind_safe<T: std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
+    unwind_safe::<tensorbridge_cuda::DeviceBuffer>();
 }
 
 #[test]
