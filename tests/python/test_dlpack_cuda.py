@@ -145,3 +145,95 @@ def test_cupy_both_ways():
     assert "GPU:0" in u.device
     np.testing.assert_array_equal(u.numpy(), np.arange(10.0))
     assert cp.from_dlpack(u).data.ptr == b.data.ptr
+
+
+# --- A kDLCUDA producer made by hand (runs without a GPU) --------------------
+
+import ctypes  # noqa: E402
+
+
+class _DLDevice(ctypes.Structure):
+    _fields_ = [("device_type", ctypes.c_int32), ("device_id", ctypes.c_int32)]
+
+
+class _DLDataType(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint8), ("bits", ctypes.c_uint8), ("lanes", ctypes.c_uint16)]
+
+
+class _DLTensor(ctypes.Structure):
+    _fields_ = [
+        ("data", ctypes.c_void_p),
+        ("device", _DLDevice),
+        ("ndim", ctypes.c_int32),
+        ("dtype", _DLDataType),
+        ("shape", ctypes.POINTER(ctypes.c_int64)),
+        ("strides", ctypes.POINTER(ctypes.c_int64)),
+        ("byte_offset", ctypes.c_uint64),
+    ]
+
+
+class _DLManagedTensor(ctypes.Structure):
+    pass
+
+
+_Deleter = ctypes.CFUNCTYPE(None, ctypes.POINTER(_DLManagedTensor))
+_DLManagedTensor._fields_ = [
+    ("dl_tensor", _DLTensor),
+    ("manager_ctx", ctypes.c_void_p),
+    ("deleter", _Deleter),
+]
+
+
+class _FakeCudaProducer:
+    """A legacy DLPack producer whose tensor claims to live on CUDA device
+    `device_id` (the bytes are really host memory, never read); counts the
+    calls of its deleter."""
+
+    def __init__(self, device_id):
+        self.device_id = device_id
+        self.deleted = 0
+        self.host = np.zeros(4, dtype=np.float32)
+        self.shape = (ctypes.c_int64 * 1)(4)
+        self.strides = (ctypes.c_int64 * 1)(1)
+
+        def on_delete(_ptr):
+            self.deleted += 1
+
+        self.callback = _Deleter(on_delete)
+        self.managed = _DLManagedTensor()
+        t = self.managed.dl_tensor
+        t.data = self.host.ctypes.data
+        t.device = _DLDevice(2, device_id)  # kDLCUDA
+        t.ndim = 1
+        t.dtype = _DLDataType(2, 32, 1)  # kDLFloat, 32 bits, 1 lane
+        t.shape = self.shape
+        t.strides = self.strides
+        t.byte_offset = 0
+        self.managed.deleter = self.callback
+
+    def __dlpack_device__(self):
+        return (2, self.device_id)
+
+    def __dlpack__(self, **_kwargs):
+        new = ctypes.pythonapi.PyCapsule_New
+        new.restype = ctypes.py_object
+        new.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p]
+        return new(ctypes.addressof(self.managed), b"dltensor", None)
+
+
+def test_a_cuda_producer_on_a_missing_gpu_is_refused_and_released_once():
+    gpu = any(d.endswith("GPU:0") for d in tb.devices())
+    # GPU 7 is missing everywhere; GPU 0 where there is no GPU.
+    for device_id in ([7] if gpu else [7, 0]):
+        p = _FakeCudaProducer(device_id)
+        with pytest.raises(RuntimeError, match=f"cuda:{device_id} is unavailable"):
+            tb.from_dlpack(p)
+        gc.collect()
+        assert p.deleted == 1, "the producer's deleter runs exactly once"
+    if gpu:
+        # A host address claiming to be on a present GPU: the driver says no.
+        p = _FakeCudaProducer(0)
+        with pytest.raises(ValueError, match="wrap_foreign"):
+            tb.from_dlpack(p)
+        gc.collect()
+        assert p.deleted == 1
