@@ -77,6 +77,30 @@ def test_torch_takes_a_device_tensor_in_place():
     np.testing.assert_array_equal((x * 2).cpu().numpy(), values * 2)
 
 
+def test_numpy_can_ask_for_a_host_copy_of_a_device_tensor():
+    _gpu()
+    t = _on_gpu([[1.5, 2.5], [3.5, 4.5]], "float64")
+    a = np.from_dlpack(t, device="cpu")
+    np.testing.assert_array_equal(a, [[1.5, 2.5], [3.5, 4.5]])
+    cap = t.__dlpack__(dl_device=(1, 0), max_version=(1, 0))
+    np.testing.assert_array_equal(np.from_dlpack(_Capsule(cap)), [[1.5, 2.5], [3.5, 4.5]])
+    with pytest.raises(BufferError, match="copy=False"):
+        t.__dlpack__(dl_device=(1, 0), copy=False)
+
+
+class _Capsule:
+    """Hands out one prepared capsule as a DLPack producer."""
+
+    def __init__(self, capsule):
+        self.capsule = capsule
+
+    def __dlpack_device__(self):
+        return (1, 0)
+
+    def __dlpack__(self, **_kwargs):
+        return self.capsule
+
+
 def test_the_stream_protocol_with_torch_streams():
     torch = _torch_cuda()
     t = _on_gpu(np.arange(1 << 20, dtype=np.float32), "float32")

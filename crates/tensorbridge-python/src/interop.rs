@@ -274,10 +274,23 @@ pub(crate) fn dlpack_capsule(
     if let Some(wanted) = request.device()
         && wanted != device
     {
+        // A device tensor asked for on the host (`np.from_dlpack(t,
+        // device="cpu")`): the Array API lets the producer copy, unless
+        // the consumer said copy=False.
+        if wanted == dlpark::ffi::DLDevice::CPU && t.device() != Device::Cpu && copy != Some(false)
+        {
+            let host = t.cpu().py()?;
+            return dlpack_capsule(py, &host, None, max_version, dl_device, copy);
+        }
         return Err(PyBufferError::new_err(format!(
-            "__dlpack__: the tensor is on {}, dl_device {:?} was asked for; copy it there first",
+            "__dlpack__: the tensor is on {}, dl_device {:?} was asked for{}; copy it there first",
             t.device(),
-            (wanted.device_type.0, wanted.device_id)
+            (wanted.device_type.0, wanted.device_id),
+            if copy == Some(false) {
+                " with copy=False"
+            } else {
+                ""
+            }
         )));
     }
     // The consumer's stream, for a device tensor: None means "no sync".
