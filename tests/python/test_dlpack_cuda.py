@@ -114,7 +114,7 @@ def test_the_stream_protocol_with_torch_streams():
     assert float(y[-1]) == float((1 << 20) - 1 + 1)
     # The explicit forms of the protocol.
     for stream in (None, 1, 2, -1, s.cuda_stream):
-        cap = t.__dlpack__(stream=stream, max_version=(1, 0))
+        cap = t.__dlpack__(stream=stream)  # a legacy capsule, which every torch takes
         z = torch.from_dlpack(cap)
         torch.cuda.synchronize()
         assert float(z[3]) == 3.0
