@@ -71,10 +71,11 @@ impl Arrays {
 ///
 /// The first error stops the conversion and is returned.
 ///
-/// Device tensors sync once: the conversion first queues the download of
-/// every device tensor of the structure on its GPU's stream (host tensors
-/// are copied right away), then waits once per GPU, then fills the arrays
-/// from the pinned buffers.
+/// Device tensors sync once: host tensors are copied as the structure is
+/// walked; then the downloads of every device tensor of a GPU are queued
+/// together (small views packed into pooled pinned staging buffers,
+/// strided ones gathered on the device first), the GPU is synchronized
+/// once, and the bytes are copied straight into the arrays' buffers.
 ///
 /// ```
 /// use tensorbridge_core::{DType, Tensor, ToNumpy};

@@ -77,4 +77,4 @@ pub use foreign::{LEGACY_DEFAULT_STREAM, PER_THREAD_DEFAULT_STREAM};
 pub use layout::{MAX_RANK, StridedLayout};
 pub use ops::{ArgOp, BinaryOp, CumOp, Distribution, Indices, ReduceOp, ScatterMode, UnaryOp};
 pub use probe::{CudaStatus, device_count, probe};
-pub use transfer::PendingDownload;
+pub use transfer::{DownloadItem, PendingDownload};

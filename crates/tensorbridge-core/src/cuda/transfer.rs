@@ -2,15 +2,13 @@
 //! the elements of a (possibly strided) view, and asynchronous downloads.
 
 use ndarray::{ArrayD, IxDyn};
-use tensorbridge_cuda::PendingDownload;
+use tensorbridge_cuda::{DownloadItem, PendingDownload};
 
 use super::{CudaStorage, backend, elem, map_err, strided};
 use crate::bytes::{as_bytes, as_bytes_mut};
 use crate::element::{Element, private::Sealed};
 use crate::storage::map_cpu_storage;
-use crate::{
-    DType, Device, DynArray, Error, Layout, Result, Tensor, alloc, copy, dtype::with_dtype,
-};
+use crate::{Device, DynArray, Error, Layout, Result, Tensor, alloc, copy, dtype::with_dtype};
 
 /// `t` copied to `device` (which differs from `t.device()` and is
 /// available).
@@ -153,40 +151,65 @@ impl DevicePending {
     }
 }
 
-/// The downloads of a [`crate::ToNumpy`] conversion: every device tensor's
-/// copy is queued first, then each device is waited on once, then the
-/// arrays are filled from the pinned buffers.
+/// The device tensors of a [`crate::ToNumpy`] conversion: at the end,
+/// every download of a GPU is queued at once (small views packed into
+/// pooled pinned staging buffers) and the GPU is synchronized once, the
+/// bytes landing straight in the arrays' own buffers.
 #[derive(Default)]
 pub(crate) struct DownloadBatch {
-    pending: Vec<(DevicePending, DType)>,
+    tensors: Vec<Tensor>,
 }
 
 impl DownloadBatch {
-    /// Queues the download of device tensor `t`; returns its index in
-    /// the batch.
+    /// Adds device tensor `t`; returns its index in the batch.
     pub(crate) fn start(&mut self, t: &Tensor) -> Result<usize> {
-        let dtype = t.dtype();
-        let p = with_dtype!(dtype, T => DevicePending::start::<T>(t))?;
-        self.pending.push((p, dtype));
-        Ok(self.pending.len() - 1)
+        device_storage(t, "numpy")?;
+        self.tensors.push(t.clone());
+        Ok(self.tensors.len() - 1)
     }
 
-    /// Waits once per device, then returns the arrays in the order the
-    /// tensors were started.
+    /// Downloads every tensor (one wait per GPU) and returns the arrays in
+    /// the order the tensors were added.
     pub(crate) fn finish(self) -> Result<Vec<DynArray>> {
-        let mut waited: Vec<Device> = Vec::new();
-        for (p, _) in &self.pending {
-            if !waited.contains(&p.device) {
-                let dev = backend(p.device)?;
-                dev.synchronize()
-                    .map_err(|e| map_err("numpy", p.device, e))?;
-                waited.push(p.device);
+        const OP: &str = "numpy";
+        let mut arrays = self
+            .tensors
+            .iter()
+            .map(|t| {
+                with_dtype!(t.dtype(), T => {
+                    // Zeroed pages cost nothing until the copy writes them.
+                    let v = alloc::zeroed_vec::<T>(t.numel())?;
+                    Ok(T::into_dyn(
+                        ArrayD::from_shape_vec(IxDyn(t.dims()), v)
+                            .expect("the buffer holds exactly the elements of the shape"),
+                    ))
+                })
+            })
+            .collect::<Result<Vec<DynArray>>>()?;
+        let mut devices: Vec<Device> = Vec::new();
+        for t in &self.tensors {
+            if !devices.contains(&t.device()) {
+                devices.push(t.device());
             }
         }
-        self.pending
-            .into_iter()
-            .map(|(p, dtype)| with_dtype!(dtype, T => Ok(T::into_dyn(p.wait::<T>()?))))
-            .collect()
+        for device in devices {
+            let dev = backend(device)?;
+            let mut items = Vec::new();
+            for (t, a) in self.tensors.iter().zip(arrays.iter_mut()) {
+                if t.device() != device {
+                    continue;
+                }
+                items.push(DownloadItem {
+                    src: device_storage(t, OP)?.buffer(),
+                    elem: elem(t.dtype()),
+                    layout: strided(t.layout()),
+                    dst: a.bytes_mut(),
+                });
+            }
+            dev.download_many(&mut items)
+                .map_err(|e| map_err(OP, device, e))?;
+        }
+        Ok(arrays)
     }
 }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tensorbridge_cuda::{
-    ElemType, LEGACY_DEFAULT_STREAM, PER_THREAD_DEFAULT_STREAM, StridedLayout,
+    DownloadItem, ElemType, LEGACY_DEFAULT_STREAM, PER_THREAD_DEFAULT_STREAM, StridedLayout,
 };
 
 use crate::common;
@@ -121,4 +121,71 @@ fn downloads_queued_together_are_waited_on_once() {
     pb.wait_into(&mut y).unwrap();
     assert!(x.iter().enumerate().all(|(i, &v)| v == (i % 256) as u8));
     assert_eq!(y, [2, 5]);
+}
+
+#[test]
+fn many_downloads_share_staging_and_one_wait() {
+    let dev = gpu!();
+    let pattern =
+        |n: usize, k: usize| -> Vec<u8> { (0..n).map(|i| ((i * 7 + k) % 251) as u8).collect() };
+    // Five 3 MiB views (packed two to a staging buffer), one 9 MiB view
+    // (the pipelined path), a strided view, an empty one.
+    let sizes = [3 << 20, 3 << 20, 3 << 20, 3 << 20, 3 << 20, 9 << 20];
+    let hosts: Vec<Vec<u8>> = sizes
+        .iter()
+        .enumerate()
+        .map(|(k, &n)| pattern(n, k))
+        .collect();
+    let bufs: Vec<_> = hosts.iter().map(|h| dev.upload(h).unwrap()).collect();
+    let grid = dev.upload(&(0u8..24).collect::<Vec<_>>()).unwrap();
+    let mut outs: Vec<Vec<u8>> = sizes.iter().map(|&n| vec![0u8; n]).collect();
+    let mut col = [0u8; 4];
+    let mut empty: [u8; 0] = [];
+    let dims: Vec<[usize; 1]> = sizes.iter().map(|&n| [n]).collect();
+    let mut items: Vec<DownloadItem<'_, '_>> = bufs
+        .iter()
+        .zip(outs.iter_mut())
+        .zip(&dims)
+        .map(|((b, o), d)| DownloadItem {
+            src: b,
+            elem: ElemType::U8,
+            layout: StridedLayout::new(d, &[1]),
+            dst: o,
+        })
+        .collect();
+    // Column 2 of a 4x6 matrix.
+    items.push(DownloadItem {
+        src: &grid,
+        elem: ElemType::U8,
+        layout: StridedLayout {
+            dims: &[4],
+            strides: &[6],
+            offset: 2,
+        },
+        dst: &mut col,
+    });
+    items.push(DownloadItem {
+        src: &grid,
+        elem: ElemType::U8,
+        layout: StridedLayout::new(&[0], &[1]),
+        dst: &mut empty,
+    });
+    dev.download_many(&mut items).unwrap();
+    drop(items);
+    for (k, (o, h)) in outs.iter().zip(&hosts).enumerate() {
+        assert!(o == h, "view {k}");
+    }
+    assert_eq!(col, [2, 8, 14, 20]);
+    // A destination of the wrong length is refused before anything runs.
+    let mut short = [9u8; 3];
+    let e = dev
+        .download_many(&mut [DownloadItem {
+            src: &grid,
+            elem: ElemType::U8,
+            layout: StridedLayout::new(&[4], &[1]),
+            dst: &mut short,
+        }])
+        .unwrap_err();
+    assert!(e.to_string().contains("download_many"), "{e}");
+    assert_eq!(short, [9, 9, 9]);
 }
