@@ -1364,3 +1364,111 @@ proptest! {
         prop_assert!(same(&h.to_vec::<i32>().unwrap(), &g.to_vec::<i32>().unwrap()));
     }
 }
+
+#[test]
+fn structures_of_device_and_host_tensors_convert_in_one_call() {
+    let Some(gpu0) = cuda_or_skip() else { return };
+    let host = Tensor::from_vec((0..12i64).collect(), [3, 4]).unwrap();
+    let dev = host.to_device(gpu0).unwrap();
+    let f = Tensor::from([0.5f32, -1.5]);
+    let fd = f.to_device(gpu0).unwrap();
+    // Host and device tensors mixed, views, a None, maps: every place gets
+    // the array of its own tensor.
+    let (list, map, tail) = (
+        vec![
+            Some(dev.clone()),
+            None,
+            Some(host.t().unwrap()),
+            Some(dev.t().unwrap()),
+        ],
+        std::collections::BTreeMap::from([("f", fd.clone()), ("h", f.clone())]),
+        dev.slice(s![1.., ..;2]).unwrap(),
+    )
+        .numpy()
+        .unwrap();
+    assert_eq!(list[0].as_ref().unwrap(), &host.numpy().unwrap());
+    assert!(list[1].is_none());
+    assert_eq!(
+        list[2].as_ref().unwrap(),
+        &host.t().unwrap().numpy().unwrap()
+    );
+    assert_eq!(
+        list[3].as_ref().unwrap(),
+        &host.t().unwrap().numpy().unwrap()
+    );
+    assert_eq!(map["f"], f.numpy().unwrap());
+    assert_eq!(map["h"], f.numpy().unwrap());
+    assert_eq!(
+        tail.view_typed::<i64>().unwrap(),
+        ndarray::arr2(&[[4i64, 6], [8, 10]]).into_dyn()
+    );
+    // Many device tensors: all queued, one wait.
+    let many: Vec<Tensor> = (0..40)
+        .map(|i| {
+            Tensor::full([i + 1], i as i32)
+                .unwrap()
+                .to_device(gpu0)
+                .unwrap()
+        })
+        .collect();
+    for (i, a) in many.numpy().unwrap().iter().enumerate() {
+        assert_eq!(a.view_typed::<i32>().unwrap().len(), i + 1);
+        assert!(
+            a.view_typed::<i32>()
+                .unwrap()
+                .iter()
+                .all(|&v| v == i as i32)
+        );
+    }
+}
+
+#[test]
+#[expect(unsafe_code, reason = "wrap_foreign takes a raw device address")]
+fn foreign_device_buffers_become_tensors_in_place() {
+    // Without a GPU: the address of a host tensor is refused, not invented.
+    let e = Tensor::from([1, 2]).cuda_data_ptr().unwrap_err();
+    assert!(
+        e.to_string().contains("expected a tensor on a CUDA device"),
+        "{e}"
+    );
+    let Some(gpu0) = cuda_or_skip() else { return };
+    let dev = tensorbridge_cuda::CudaDevice::get(0).unwrap();
+    let t = Tensor::from([[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        .to_device(gpu0)
+        .unwrap();
+    let row = t.slice(s![1, ..]).unwrap();
+    assert_eq!(
+        row.cuda_data_ptr().unwrap(),
+        t.cuda_data_ptr().unwrap() + 12
+    );
+    // Another library's memory: the tensor reads it in place and drops
+    // its owner once.
+    let drops = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    struct Owner(
+        #[expect(dead_code, reason = "held only to keep the memory alive")] Tensor,
+        std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    );
+    impl Drop for Owner {
+        fn drop(&mut self) {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    let ptr = row.cuda_data_ptr().unwrap();
+    let owner = Owner(t.clone(), std::sync::Arc::clone(&drops));
+    // SAFETY: the owner keeps `t`, and so the 12 bytes of its row, alive.
+    let buf = unsafe { dev.wrap_foreign(ptr, 12, Box::new(owner)) }.unwrap();
+    let shared = Tensor::from_cuda_buffer(buf, DType::F32, [3]).unwrap();
+    assert_eq!(shared.device(), gpu0);
+    assert_eq!(shared.cuda_data_ptr().unwrap(), ptr);
+    assert_eq!(shared.to_vec::<f32>().unwrap(), [4.0, 5.0, 6.0]);
+    let doubled = shared.add(&shared).unwrap();
+    drop(shared);
+    assert_eq!(drops.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(doubled.to_vec::<f32>().unwrap(), [8.0, 10.0, 12.0]);
+    // Bool bytes are checked on the device.
+    let bad = dev.upload(&[0, 1, 2]).unwrap();
+    let e = Tensor::from_cuda_buffer(bad, DType::Bool, [3]).unwrap_err();
+    assert!(e.to_string().contains("bool byte is 2"), "{e}");
+    let short = dev.upload(&[0; 8]).unwrap();
+    assert!(Tensor::from_cuda_buffer(short, DType::F64, [2]).is_err());
+}

@@ -69,6 +69,15 @@ macro_rules! map_dyn {
 }
 
 impl DynArray {
+    /// The bytes of a C-order array's elements, to be written in place (a
+    /// device download into a fresh array).
+    #[cfg(feature = "cuda")]
+    pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
+        map_dyn!(self, a => crate::bytes::as_bytes_mut(
+            a.as_slice_mut().expect("fresh arrays are in C order")
+        ))
+    }
+
     /// The element type.
     pub fn dtype(&self) -> DType {
         fn of<T: Element>(_: &ArrayD<T>) -> DType {

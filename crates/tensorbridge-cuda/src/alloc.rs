@@ -102,6 +102,12 @@ impl Allocator {
 pub struct DeviceBuffer {
     device: Arc<CudaDevice>,
     block: Option<CudaSlice<u8>>,
+    /// The owner of memory another library allocated (a DLPack import);
+    /// dropped, after this device's stream has finished with the memory,
+    /// when the buffer is. Never given to the caching allocator. It is only
+    /// ever dropped, never used, so a panic cannot observe it half-changed:
+    /// the buffer stays unwind-safe whatever the owner is.
+    foreign: Option<std::panic::AssertUnwindSafe<Box<dyn std::any::Any + Send + Sync>>>,
     len: usize,
     ptr: u64,
 }
@@ -111,6 +117,7 @@ impl std::fmt::Debug for DeviceBuffer {
         f.debug_struct("DeviceBuffer")
             .field("device", &self.device.ordinal())
             .field("len_bytes", &self.len)
+            .field("foreign", &self.foreign.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -159,12 +166,53 @@ impl DeviceBuffer {
     pub fn device_ptr(&self) -> u64 {
         self.ptr
     }
+
+    /// Whether the memory belongs to another library (made by
+    /// [`CudaDevice::wrap_foreign`]): dropping the buffer drops its owner
+    /// instead of caching the block.
+    ///
+    /// ```
+    /// use tensorbridge_cuda::CudaDevice;
+    ///
+    /// if let Ok(dev) = CudaDevice::get(0) {
+    ///     assert!(!dev.alloc(4)?.is_foreign());
+    /// }
+    /// # Ok::<(), tensorbridge_cuda::CudaError>(())
+    /// ```
+    pub fn is_foreign(&self) -> bool {
+        self.foreign.is_some()
+    }
+
+    /// A buffer over `len` bytes at `ptr` that `owner` keeps alive (checked
+    /// by the caller, [`CudaDevice::wrap_foreign`]).
+    pub(crate) fn foreign(
+        device: Arc<CudaDevice>,
+        ptr: u64,
+        len: usize,
+        owner: Box<dyn std::any::Any + Send + Sync>,
+    ) -> DeviceBuffer {
+        DeviceBuffer {
+            device,
+            block: None,
+            foreign: Some(std::panic::AssertUnwindSafe(owner)),
+            len,
+            ptr,
+        }
+    }
 }
 
 impl Drop for DeviceBuffer {
     fn drop(&mut self) {
         if let Some(block) = self.block.take() {
             self.device.allocator.give_back(block);
+        }
+        if let Some(owner) = self.foreign.take() {
+            // Kernels and copies queued on this device's stream may still
+            // read the memory, and its owner may free or reuse it as soon as
+            // it is dropped: wait for them first. An error here is recorded
+            // by the driver and reported by the next synchronize.
+            let _ = self.device.stream.synchronize();
+            drop(owner);
         }
     }
 }
@@ -192,6 +240,7 @@ impl CudaDevice {
             return Ok(DeviceBuffer {
                 device,
                 block: None,
+                foreign: None,
                 len: 0,
                 ptr: 0,
             });
@@ -211,6 +260,7 @@ impl CudaDevice {
             device,
             ptr,
             block: Some(block),
+            foreign: None,
             len: bytes,
         })
     }

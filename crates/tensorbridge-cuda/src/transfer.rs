@@ -83,21 +83,76 @@ impl PendingDownload {
     /// # Ok::<(), tensorbridge_cuda::CudaError>(())
     /// ```
     pub fn wait(self) -> Result<Vec<u8>> {
+        let mut out = vec![0u8; self.len];
+        self.wait_into(&mut out)?;
+        Ok(out)
+    }
+
+    /// Blocks until the copy is done and copies the bytes (C order) into
+    /// `dst`, which must be exactly [`PendingDownload::len_bytes`] long: one
+    /// copy out of the pinned buffer, straight into the caller's memory
+    /// (an array's own `Vec`, say). Waiting on several downloads of one
+    /// device costs one wait: they run in order on the device's stream, so
+    /// once the last is done the others are too (see
+    /// [`CudaDevice::synchronize`]).
+    ///
+    /// **Errors**: [`CudaError::InvalidArgument`] when `dst` has another
+    /// length; a driver error of the copy.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tensorbridge_cuda::{CudaDevice, ElemType, StridedLayout};
+    ///
+    /// if let Ok(dev) = CudaDevice::get(0) {
+    ///     let a = Arc::new(dev.upload(&[1, 2])?);
+    ///     let b = Arc::new(dev.upload(&[3, 4, 5])?);
+    ///     // Both copies are queued before anything waits.
+    ///     let pa = dev.download_async(a, ElemType::U8, StridedLayout::new(&[2], &[1]))?;
+    ///     let pb = dev.download_async(b, ElemType::U8, StridedLayout::new(&[3], &[1]))?;
+    ///     dev.synchronize()?; // the one wait
+    ///     let (mut x, mut y) = ([0u8; 2], [0u8; 3]);
+    ///     pa.wait_into(&mut x)?;
+    ///     pb.wait_into(&mut y)?;
+    ///     assert_eq!((x, y), ([1, 2], [3, 4, 5]));
+    ///     let pc = dev.download_async(Arc::new(dev.upload(&[6])?), ElemType::U8, StridedLayout::new(&[1], &[1]))?;
+    ///     assert!(pc.wait_into(&mut [0u8; 2]).is_err());
+    /// }
+    /// # Ok::<(), tensorbridge_cuda::CudaError>(())
+    /// ```
+    pub fn wait_into(self, dst: &mut [u8]) -> Result<()> {
+        if dst.len() != self.len {
+            return Err(CudaError::InvalidArgument(format!(
+                "PendingDownload::wait_into: the destination has {} bytes, the download {}",
+                dst.len(),
+                self.len
+            )));
+        }
         if let Some(done) = &self.done {
             done.synchronize()
                 .ctx("waiting for an asynchronous download")?;
         }
-        match &self.pinned {
-            Some(p) => {
-                let mut out = vec![0u8; self.len];
-                copy_parallel(
-                    &mut out,
-                    &p.as_slice().ctx("reading pinned memory")?[..self.len],
-                );
-                Ok(out)
-            }
-            None => Ok(Vec::new()),
+        if let Some(p) = &self.pinned {
+            copy_parallel(dst, &p.as_slice().ctx("reading pinned memory")?[..self.len]);
         }
+        Ok(())
+    }
+
+    /// The number of bytes the download delivers (the elements of its
+    /// layout times the element size).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tensorbridge_cuda::{CudaDevice, ElemType, StridedLayout};
+    ///
+    /// if let Ok(dev) = CudaDevice::get(0) {
+    ///     let buf = Arc::new(dev.upload(&[0; 8])?);
+    ///     let p = dev.download_async(buf, ElemType::U16, StridedLayout::new(&[2], &[2]))?;
+    ///     assert_eq!(p.len_bytes(), 4);
+    /// }
+    /// # Ok::<(), tensorbridge_cuda::CudaError>(())
+    /// ```
+    pub fn len_bytes(&self) -> usize {
+        self.len
     }
 
     /// Whether the copy has finished (`wait` would not block).
@@ -117,6 +172,46 @@ impl PendingDownload {
     pub fn is_ready(&self) -> bool {
         self.done.as_ref().is_none_or(CudaEvent::is_complete)
     }
+}
+
+/// One view to fetch in [`CudaDevice::download_many`]: the elements of
+/// `layout` over `src`, in C order, into `dst` (exactly their bytes).
+pub struct DownloadItem<'a, 'b> {
+    /// The buffer the view reads.
+    pub src: &'a DeviceBuffer,
+    /// The element type.
+    pub elem: ElemType,
+    /// The view, in elements.
+    pub layout: StridedLayout<'a>,
+    /// Where the bytes go: `numel * elem.size_bytes()` long.
+    pub dst: &'b mut [u8],
+}
+
+impl std::fmt::Debug for DownloadItem<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DownloadItem")
+            .field("elem", &self.elem)
+            .field("dims", &self.layout.dims)
+            .field("dst_len", &self.dst.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Places items of the given sizes (each `1..=cap` bytes) one after the
+/// other in buffers of `cap` bytes, opening a new buffer when the next item
+/// does not fit: `(buffer, offset)` per item.
+pub(crate) fn pack(sizes: &[usize], cap: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity(sizes.len());
+    let (mut buffer, mut used) = (0usize, 0usize);
+    for &size in sizes {
+        if used > 0 && size > cap - used {
+            buffer += 1;
+            used = 0;
+        }
+        out.push((buffer, used));
+        used += size;
+    }
+    out
 }
 
 /// Copies `src` into `dst` (same length) on rayon's threads when it is
@@ -405,6 +500,115 @@ impl CudaDevice {
         })
     }
 
+    /// Downloads several views at once with one wait: the small ones
+    /// (up to one staging buffer each) are packed into pooled pinned
+    /// staging buffers, every copy (and every gather of a strided view) is
+    /// queued first, then the device is synchronized once and the bytes are
+    /// copied out into each destination; larger views take the pipelined
+    /// path of [`CudaDevice::download`]. This is how a structure of device
+    /// tensors converts with one sync (core's `ToNumpy`).
+    ///
+    /// **Errors**: as [`CudaDevice::download`], for the first bad item
+    /// (checked before anything is queued).
+    ///
+    /// ```
+    /// use tensorbridge_cuda::{CudaDevice, DownloadItem, ElemType, StridedLayout};
+    ///
+    /// if let Ok(dev) = CudaDevice::get(0) {
+    ///     let a = dev.upload(&[1, 2, 3])?;
+    ///     let b = dev.upload(&[0, 1, 2, 3, 4, 5])?;
+    ///     let (mut x, mut y) = ([0u8; 3], [0u8; 2]);
+    ///     dev.download_many(&mut [
+    ///         DownloadItem { src: &a, elem: ElemType::U8, layout: StridedLayout::new(&[3], &[1]), dst: &mut x },
+    ///         DownloadItem { src: &b, elem: ElemType::U8, layout: StridedLayout { dims: &[2], strides: &[3], offset: 1 }, dst: &mut y },
+    ///     ])?;
+    ///     assert_eq!((x, y), ([1, 2, 3], [1, 4]));
+    /// }
+    /// # Ok::<(), tensorbridge_cuda::CudaError>(())
+    /// ```
+    pub fn download_many(&self, items: &mut [DownloadItem<'_, '_>]) -> Result<()> {
+        let mut sources = Vec::with_capacity(items.len());
+        for item in items.iter() {
+            let (n, source) = self.source(item.src, item.elem, item.layout)?;
+            let total = n * item.elem.size_bytes();
+            if item.dst.len() != total {
+                return Err(CudaError::InvalidArgument(format!(
+                    "download_many: a destination has {} bytes but the {n} {} elements of its \
+                     layout need {total}",
+                    item.dst.len(),
+                    item.elem
+                )));
+            }
+            sources.push((total, source));
+        }
+        let small: Vec<usize> = (0..items.len())
+            .filter(|&i| sources[i].0 > 0 && sources[i].0 <= STAGING_BYTES)
+            .collect();
+        let places = pack(
+            &small.iter().map(|&i| sources[i].0).collect::<Vec<_>>(),
+            STAGING_BYTES,
+        );
+        let buffers = places.iter().map(|&(b, _)| b + 1).max().unwrap_or(0);
+        let mut staging = Vec::with_capacity(buffers);
+        let mut temps = Vec::new();
+        let result = (|| -> Result<()> {
+            for _ in 0..buffers {
+                staging.push(self.take_staging()?);
+            }
+            for (&i, &(b, offset)) in small.iter().zip(&places) {
+                let (total, source) = &sources[i];
+                let ptr = match source {
+                    Source::Contiguous { ptr } => *ptr,
+                    Source::Strided { buf, elem, layout } => {
+                        let t = self.alloc(*total)?;
+                        let count = (*total / elem.size_bytes()) as u64;
+                        self.gather_range(*elem, buf, *layout, 0, count, t.device_ptr())?;
+                        let ptr = t.device_ptr();
+                        temps.push(t);
+                        ptr
+                    }
+                };
+                let host =
+                    &mut staging[b].as_mut_slice().ctx("pinned staging")?[offset..offset + total];
+                // SAFETY: `ptr` addresses `total` readable device bytes (the
+                // checked layout, or a temp kept in `temps`); the pinned
+                // range is this item's alone and is read only after the
+                // synchronize below.
+                unsafe { self.dtoh_raw(host, ptr)? };
+            }
+            self.synchronize()?;
+            for (&i, &(b, offset)) in small.iter().zip(&places) {
+                let total = sources[i].0;
+                let host = &staging[b].as_slice().ctx("pinned staging")?[offset..offset + total];
+                copy_parallel(items[i].dst, host);
+            }
+            Ok(())
+        })();
+        // Nothing may still write the staging buffers when they are pooled.
+        let synced = if result.is_ok() {
+            Ok(())
+        } else {
+            self.synchronize()
+        };
+        if synced.is_ok() {
+            for b in staging {
+                self.give_staging(b);
+            }
+        }
+        drop(temps);
+        result.and(synced)?;
+        for (i, (total, source)) in sources.iter().enumerate() {
+            if *total > STAGING_BYTES {
+                let dst = &mut *items[i].dst;
+                self.stream_out(source, *total, &mut |offset, bytes| {
+                    copy_parallel(&mut dst[offset..offset + bytes.len()], bytes);
+                    Ok(())
+                })?;
+            }
+        }
+        Ok(())
+    }
+
     /// Streams the elements of `layout` (C order) to `w` through one fixed
     /// pinned staging buffer: host memory stays bounded by the staging size
     /// however large the buffer (G6).
@@ -442,7 +646,38 @@ impl CudaDevice {
 
 #[cfg(test)]
 mod tests {
-    use super::copy_parallel;
+    use super::{copy_parallel, pack};
+
+    #[test]
+    fn packing_fills_a_buffer_before_opening_the_next() {
+        assert_eq!(pack(&[], 8), []);
+        assert_eq!(
+            pack(&[3, 5, 1, 8, 2], 8),
+            [(0, 0), (0, 3), (1, 0), (2, 0), (3, 0)]
+        );
+        assert_eq!(pack(&[8, 8], 8), [(0, 0), (1, 0)]);
+    }
+
+    proptest::proptest! {
+        /// Every item lies inside its buffer and no two items overlap.
+        #[test]
+        fn packed_items_fit_and_never_overlap(
+            sizes in proptest::collection::vec(1usize..=64, 0..40),
+        ) {
+            let places = pack(&sizes, 64);
+            proptest::prop_assert_eq!(places.len(), sizes.len());
+            for (i, (&(b, o), &s)) in places.iter().zip(&sizes).enumerate() {
+                proptest::prop_assert!(o + s <= 64);
+                for (&(b2, o2), &s2) in places[..i].iter().zip(&sizes) {
+                    proptest::prop_assert!(b != b2 || o2 + s2 <= o || o + s <= o2);
+                }
+            }
+            // Buffers are opened in order, none left empty.
+            let used = places.iter().map(|&(b, _)| b + 1).max().unwrap_or(0);
+            proptest::prop_assert!(places.windows(2).all(|w| w[1].0 == w[0].0 || w[1].0 == w[0].0 + 1));
+            proptest::prop_assert!(used <= sizes.len());
+        }
+    }
 
     #[test]
     fn parallel_copies_copy_every_byte() {

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use dlpark::python::{ExportRequest, ImportedDlpack};
+use dlpark::python::{CudaStreamRequest, ExportRequest, ImportRequest, ImportedDlpack};
 use numpy::npyffi::NPY_ARRAY_WRITEABLE;
 use numpy::{PyArray, PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyBufferError, PyTypeError};
@@ -160,10 +160,20 @@ pub(crate) fn from_numpy(array: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
 }
 
 /// `tb.from_dlpack(x)`: a tensor over the memory of any DLPack producer
-/// (an object with `__dlpack__`, or a DLPack capsule), without a copy.
+/// (an object with `__dlpack__`, or a DLPack capsule), without a copy. For
+/// a CUDA producer (PyTorch, CuPy) the result is a device tensor over the
+/// producer's memory, and the producer is asked to make the bytes ready on
+/// tensorbridge's stream of that GPU (`__dlpack__(stream=...)`).
 #[pyfunction]
 pub(crate) fn from_dlpack(x: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
-    let imported = dlpark::python::from_dlpack(x.as_borrowed(), None, None)?;
+    let request = ImportRequest::new(x.as_borrowed())?;
+    let stream = request.device().ok().and_then(ConsumerStream::for_device);
+    let imported = request.import(
+        stream
+            .as_ref()
+            .map(|s| s as &dyn dlpark::python::DlpackStream),
+        None,
+    )?;
     let t = match imported {
         ImportedDlpack::Legacy(m) => dlpack::from_dlpack(m),
         ImportedDlpack::Versioned(m) => dlpack::from_dlpack(m),
@@ -172,9 +182,84 @@ pub(crate) fn from_dlpack(x: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
     Ok(PyTensor(t))
 }
 
+/// tensorbridge's stream on one GPU, as a DLPack consumer stream.
+struct ConsumerStream {
+    #[cfg(feature = "cuda")]
+    device: std::sync::Arc<tensorbridge_cuda::CudaDevice>,
+}
+
+impl ConsumerStream {
+    /// The stream of the GPU a CUDA producer's tensor is on, when that GPU
+    /// is usable here; `None` otherwise (the import then reports why).
+    fn for_device(device: dlpark::ffi::DLDevice) -> Option<ConsumerStream> {
+        if device.device_type != dlpark::ffi::DLDeviceType::CUDA {
+            return None;
+        }
+        #[cfg(feature = "cuda")]
+        {
+            let ordinal = usize::try_from(device.device_id).ok()?;
+            Device::Cuda(ordinal).check_available().ok()?;
+            let device = tensorbridge_cuda::CudaDevice::get(ordinal).ok()?;
+            Some(ConsumerStream { device })
+        }
+        #[cfg(not(feature = "cuda"))]
+        None
+    }
+}
+
+// SAFETY: the handle passed is tensorbridge's own stream of the GPU the
+// producer named, a live stream of that GPU's primary context (the
+// backend's devices are never dropped), valid far beyond the call.
+unsafe impl dlpark::python::DlpackStream for ConsumerStream {
+    fn as_python_arg(
+        &self,
+        _py: Python<'_>,
+        _device: dlpark::ffi::DLDevice,
+    ) -> PyResult<dlpark::python::StreamArg> {
+        #[cfg(feature = "cuda")]
+        {
+            let handle = self.device.stream_handle();
+            Ok(dlpark::python::consumer::stream::cuda(
+                std::ptr::without_provenance_mut(handle),
+            ))
+        }
+        #[cfg(not(feature = "cuda"))]
+        Ok(dlpark::python::consumer::stream::none())
+    }
+
+    unsafe fn wait_for_producer(
+        &self,
+        _device: dlpark::ffi::DLDevice,
+        producer: *mut std::ffi::c_void,
+    ) -> PyResult<bool> {
+        #[cfg(feature = "cuda")]
+        {
+            // A null runtime stream is the legacy default stream.
+            let handle = match producer as usize {
+                0 => tensorbridge_cuda::LEGACY_DEFAULT_STREAM,
+                h => h,
+            };
+            // SAFETY: dlpark hands over the producer's live stream of this
+            // GPU (the trait's contract).
+            unsafe { self.device.wait_for_stream(handle) }
+                .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
+            Ok(true)
+        }
+        #[cfg(not(feature = "cuda"))]
+        {
+            let _ = producer;
+            Ok(false)
+        }
+    }
+}
+
 /// `Tensor.__dlpack__`: a DLPack capsule over the tensor's buffer
 /// (versioned and `READ_ONLY` when the consumer asks for DLPack 1.x,
-/// legacy otherwise).
+/// legacy otherwise). For a device tensor the consumer's `stream` follows
+/// the Array API: `-1` no synchronization, `None` or `1` the legacy
+/// default stream, `2` the per-thread default stream, any other integer a
+/// CUDA stream handle; that stream is made to wait for the work queued on
+/// the tensor's GPU (an event; the host does not block).
 pub(crate) fn dlpack_capsule(
     py: Python<'_>,
     t: &Tensor,
@@ -189,12 +274,35 @@ pub(crate) fn dlpack_capsule(
     if let Some(wanted) = request.device()
         && wanted != device
     {
+        // A device tensor asked for on the host (`np.from_dlpack(t,
+        // device="cpu")`): the Array API lets the producer copy, unless
+        // the consumer said copy=False.
+        if wanted == dlpark::ffi::DLDevice::CPU && t.device() != Device::Cpu && copy != Some(false)
+        {
+            let host = t.cpu().py()?;
+            return dlpack_capsule(py, &host, None, max_version, dl_device, copy);
+        }
         return Err(PyBufferError::new_err(format!(
-            "__dlpack__: the tensor is on {}, dl_device {:?} was asked for; copy it there first",
+            "__dlpack__: the tensor is on {}, dl_device {:?} was asked for{}; copy it there first",
             t.device(),
-            (wanted.device_type.0, wanted.device_id)
+            (wanted.device_type.0, wanted.device_id),
+            if copy == Some(false) {
+                " with copy=False"
+            } else {
+                ""
+            }
         )));
     }
+    // The consumer's stream, for a device tensor: None means "no sync".
+    let consumer = match t.device() {
+        Device::Cpu => None,
+        Device::Cuda(_) => match request.cuda_stream()? {
+            CudaStreamRequest::NoSync => None,
+            CudaStreamRequest::Omitted | CudaStreamRequest::LegacyDefault => Some(1),
+            CudaStreamRequest::PerThreadDefault => Some(2),
+            CudaStreamRequest::Pointer(handle) => Some(handle),
+        },
+    };
     let source = if copy == Some(true) {
         t.contiguous_copy().py()?
     } else {
@@ -202,10 +310,16 @@ pub(crate) fn dlpack_capsule(
     };
     let capsule = match request.abi() {
         dlpark::python::ExportAbi::Versioned => {
-            dlpack::to_dlpack(&source).py()?.into_pyobject(py)?
+            // SAFETY: the stream is 1, 2, or the handle the consumer passed
+            // as `stream=`, which the DLPack protocol requires to be a live
+            // stream of the tensor's device; host tensors ignore it.
+            let managed = unsafe { dlpack::to_dlpack_for_stream(&source, consumer) };
+            managed.py()?.into_pyobject(py)?
         }
         dlpark::python::ExportAbi::Legacy => {
-            dlpack::to_dlpack_legacy(&source).py()?.into_pyobject(py)?
+            // SAFETY: as above.
+            let managed = unsafe { dlpack::to_dlpack_legacy_for_stream(&source, consumer) };
+            managed.py()?.into_pyobject(py)?
         }
     };
     Ok(capsule.unbind())

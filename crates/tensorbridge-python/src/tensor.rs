@@ -149,7 +149,9 @@ impl PyTensor {
         Ok(array)
     }
 
-    /// DLPack export: a capsule over the tensor's buffer (no copy).
+    /// DLPack export: a capsule over the tensor's buffer (no copy), host or
+    /// CUDA memory; for a device tensor `stream` follows the Array API
+    /// stream protocol (the consumer's stream waits for the GPU's work).
     #[pyo3(signature = (*, stream=None, max_version=None, dl_device=None, copy=None))]
     fn __dlpack__(
         &self,

@@ -33,7 +33,7 @@
 //! | `parallel` | yes     | large copies, casts and fills run on all cores (rayon) |
 //! | `sparse`   | yes     | `sparse`: `SparseTensor` (`tf.sparse.SparseTensor`), dense and `sprs` conversions, sparse ops |
 //! | `ragged`   | yes     | `ragged`: `RaggedTensor` (`tf.RaggedTensor`), the `ragged!` macro, padding to dense and `numpy()` as two dense arrays; with `sparse` too, `RaggedTensor::to_sparse` |
-//! | `cuda`     | no      | tensors on NVIDIA GPUs: `Device::Cuda(n)` and `"/GPU:0"` scopes make tensors in device memory, every core op runs there (sparse `to_dense` and ragged `to_tensor` included), conversions copy to the host; builds without the CUDA toolkit (the driver, NVRTC and cuBLAS of CUDA 13 are loaded at run time) |
+//! | `cuda`     | no      | tensors on NVIDIA GPUs: `Device::Cuda(n)` and `"/GPU:0"` scopes make tensors in device memory, every core op runs there (sparse `to_dense` and ragged `to_tensor` included), conversions copy to the host; with `dlpack`, device tensors cross DLPack as `kDLCUDA` both ways without a copy; builds without the CUDA toolkit (the driver, NVRTC and cuBLAS of CUDA 13 are loaded at run time) |
 //! | `proptest` | no      | `strategies`: proptest strategies (arbitrary tensors, view chains, invalid arguments) for property tests; with `sparse`, `sparse::strategies` (valid sparse tensors by rank, dtype and density, and invalid parts); with `ragged`, `ragged::strategies` (valid and invalid ragged tensors) |
 //!
 //! ```

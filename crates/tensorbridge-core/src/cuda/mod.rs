@@ -11,6 +11,7 @@ mod create;
 mod elementwise;
 mod fused;
 mod index;
+mod interop;
 mod reduce;
 mod shape;
 mod storage;
@@ -21,7 +22,7 @@ use std::sync::Arc;
 use tensorbridge_cuda::{CudaDevice, CudaError, CudaStatus, ElemType, StridedLayout};
 
 pub(crate) use storage::CudaStorage;
-pub(crate) use transfer::{DevicePending, download_vec, to_device, write_c_order};
+pub(crate) use transfer::{DevicePending, DownloadBatch, download_vec, to_device, write_c_order};
 
 use crate::{DType, Device, Error, Layout, Result, Tensor};
 

@@ -2,13 +2,13 @@
 //! the elements of a (possibly strided) view, and asynchronous downloads.
 
 use ndarray::{ArrayD, IxDyn};
-use tensorbridge_cuda::PendingDownload;
+use tensorbridge_cuda::{DownloadItem, PendingDownload};
 
 use super::{CudaStorage, backend, elem, map_err, strided};
 use crate::bytes::{as_bytes, as_bytes_mut};
 use crate::element::{Element, private::Sealed};
 use crate::storage::map_cpu_storage;
-use crate::{Device, Error, Layout, Result, Tensor, alloc, copy, dtype::with_dtype};
+use crate::{Device, DynArray, Error, Layout, Result, Tensor, alloc, copy, dtype::with_dtype};
 
 /// `t` copied to `device` (which differs from `t.device()` and is
 /// available).
@@ -136,30 +136,80 @@ impl DevicePending {
         })
     }
 
-    /// Waits for the copy and returns the array.
+    /// Waits for the copy and returns the array: the backend copies the
+    /// bytes out of its pinned buffer straight into the array's `Vec`.
     pub(crate) fn wait<T: Element>(self) -> Result<ArrayD<T>> {
         const OP: &str = "to_array_async";
         let numel: usize = self.dims.iter().product();
-        let bytes = self
-            .pending
-            .wait()
-            .map_err(|e| map_err(OP, self.device, e))?;
+        // Zeroed pages from the kernel cost nothing until the copy writes them.
         let mut out = alloc::zeroed_vec::<T>(numel)?;
-        let dst = as_bytes_mut(&mut out);
-        if bytes.len() != dst.len() {
-            return Err(Error::invalid(
-                OP,
-                format!(
-                    "the device returned {} bytes for {numel} elements of {} ({} bytes)",
-                    bytes.len(),
-                    T::DTYPE,
-                    dst.len()
-                ),
-            ));
-        }
-        dst.copy_from_slice(&bytes);
+        self.pending
+            .wait_into(as_bytes_mut(&mut out))
+            .map_err(|e| map_err(OP, self.device, e))?;
         Ok(ArrayD::from_shape_vec(IxDyn(&self.dims), out)
             .expect("the buffer holds exactly the elements of the shape"))
+    }
+}
+
+/// The device tensors of a [`crate::ToNumpy`] conversion: at the end,
+/// every download of a GPU is queued at once (small views packed into
+/// pooled pinned staging buffers) and the GPU is synchronized once, the
+/// bytes landing straight in the arrays' own buffers.
+#[derive(Default)]
+pub(crate) struct DownloadBatch {
+    tensors: Vec<Tensor>,
+}
+
+impl DownloadBatch {
+    /// Adds device tensor `t`; returns its index in the batch.
+    pub(crate) fn start(&mut self, t: &Tensor) -> Result<usize> {
+        device_storage(t, "numpy")?;
+        self.tensors.push(t.clone());
+        Ok(self.tensors.len() - 1)
+    }
+
+    /// Downloads every tensor (one wait per GPU) and returns the arrays in
+    /// the order the tensors were added.
+    pub(crate) fn finish(self) -> Result<Vec<DynArray>> {
+        const OP: &str = "numpy";
+        let mut arrays = self
+            .tensors
+            .iter()
+            .map(|t| {
+                with_dtype!(t.dtype(), T => {
+                    // Zeroed pages cost nothing until the copy writes them.
+                    let v = alloc::zeroed_vec::<T>(t.numel())?;
+                    Ok(T::into_dyn(
+                        ArrayD::from_shape_vec(IxDyn(t.dims()), v)
+                            .expect("the buffer holds exactly the elements of the shape"),
+                    ))
+                })
+            })
+            .collect::<Result<Vec<DynArray>>>()?;
+        let mut devices: Vec<Device> = Vec::new();
+        for t in &self.tensors {
+            if !devices.contains(&t.device()) {
+                devices.push(t.device());
+            }
+        }
+        for device in devices {
+            let dev = backend(device)?;
+            let mut items = Vec::new();
+            for (t, a) in self.tensors.iter().zip(arrays.iter_mut()) {
+                if t.device() != device {
+                    continue;
+                }
+                items.push(DownloadItem {
+                    src: device_storage(t, OP)?.buffer(),
+                    elem: elem(t.dtype()),
+                    layout: strided(t.layout()),
+                    dst: a.bytes_mut(),
+                });
+            }
+            dev.download_many(&mut items)
+                .map_err(|e| map_err(OP, device, e))?;
+        }
+        Ok(arrays)
     }
 }
 

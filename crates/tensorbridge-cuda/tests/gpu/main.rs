@@ -6,6 +6,7 @@
 
 #[macro_use]
 mod common;
+mod foreign;
 mod fused;
 mod index;
 mod memory;
@@ -18,6 +19,8 @@ fn handles_are_send_and_sync() {
     check::<tensorbridge_cuda::CudaDevice>();
     check::<tensorbridge_cuda::DeviceBuffer>();
     check::<tensorbridge_cuda::PendingDownload>();
+    fn unwind_safe<T: std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
+    unwind_safe::<tensorbridge_cuda::DeviceBuffer>();
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use dlpark::{AllocationDeleter, ManagedTensorBase};
-use tensorbridge_core::{DType, ForeignOwner, Result, Tensor};
+use tensorbridge_core::{DType, Device, ForeignOwner, Result, Tensor};
 
 use super::device::from_dl_device;
 use super::{from_dl_dtype, invalid};
@@ -55,17 +55,28 @@ impl AsRef<[u8]> for DlpackBytes {
 /// are refused; ask the producer for a contiguous copy
 /// (`np.ascontiguousarray`).
 ///
+/// A `kDLCUDA` tensor (feature `cuda`) becomes a tensor on that GPU over
+/// the producer's device memory, with the same rules: the buffer is
+/// foreign (never cached by tensorbridge's allocator) and the deleter runs
+/// once, after the GPU's stream has finished every use of the memory. The
+/// producer must have made the bytes ready for tensorbridge's stream (the
+/// Python module passes it as `__dlpack__(stream=...)`). Bool bytes are
+/// checked on the device.
+///
 /// The tensor never writes to the bytes; if the producer does (a writable
 /// NumPy array written after the import), the tensor sees it.
 ///
 /// **Errors** ([`tensorbridge_core::Error::InvalidArgument`] unless said
-/// otherwise): a descriptor DLPack itself calls malformed (negative dims, a
+/// otherwise): [`tensorbridge_core::Error::DeviceUnavailable`] for a CUDA
+/// tensor when that GPU cannot be used here (no driver, no such device,
+/// or a build without the `cuda` feature); a descriptor DLPack itself calls malformed (negative dims, a
 /// rank that is negative or too large, an element count or byte size that
-/// overflows); a device other than host memory; a dtype with `lanes != 1`
+/// overflows); a device other than host or CUDA memory; a dtype with `lanes != 1`
 /// or without a tensorbridge dtype; a null data pointer with a nonzero
 /// size; a byte offset or byte span that overflows; strides that are not a
 /// permutation of a compact layout; a data address not aligned for the
-/// dtype; bool bytes other than 0 and 1. The producer's deleter runs on
+/// dtype; bool bytes other than 0 and 1; a device address the CUDA driver
+/// does not place on the named GPU; `kDLCUDAManaged` memory. The producer's deleter runs on
 /// every error path too.
 ///
 /// ```
@@ -92,7 +103,10 @@ pub fn from_dlpack<M: ManagedTensorBase>(managed: dlpark::Managed<M>) -> Result<
             t.data_ptr(),
         )
     };
-    from_dl_device(device)?;
+    let device = from_dl_device(device)?;
+    // A GPU this process cannot use: DeviceUnavailable, before anything
+    // else is looked at (the deleter runs as `managed` drops).
+    device.check_available()?;
     let dtype = from_dl_dtype(dl_dtype)?;
     let dims = shape
         .iter()
@@ -140,12 +154,70 @@ pub fn from_dlpack<M: ManagedTensorBase>(managed: dlpark::Managed<M>) -> Result<
             }
         }
     };
+    if let Device::Cuda(n) = device {
+        return cuda_import(n, ptr as u64, len, managed.into_deleter(), plan, dtype);
+    }
     let owner: ForeignOwner = Arc::new(DlpackBytes {
         ptr,
         len,
         _deleter: managed.into_deleter(),
     });
     plan.build(owner, 0, dtype)
+}
+
+/// The tensor over `len` bytes of GPU `n`'s memory at `ptr` that the
+/// producer's `deleter` releases: a foreign device buffer (never cached by
+/// the allocator; the deleter runs once, after the GPU's stream is done
+/// with the memory), arranged as `plan` says.
+#[cfg(feature = "cuda")]
+fn cuda_import(
+    n: usize,
+    ptr: u64,
+    len: usize,
+    deleter: dlpark::AllocationDeleter,
+    plan: Plan,
+    dtype: DType,
+) -> Result<Tensor> {
+    let device = Device::Cuda(n);
+    let dev = tensorbridge_cuda::CudaDevice::get(n).map_err(|e| {
+        tensorbridge_core::Error::DeviceUnavailable {
+            device,
+            reason: e.to_string(),
+        }
+    })?;
+    // SAFETY: the DLPack producer guarantees that `ptr` addresses the
+    // tensor's bytes in device memory of GPU `n` (checked above to span
+    // exactly `len` bytes of a compact layout, and asked of the driver by
+    // `wrap_foreign`), valid and unchanged until its deleter runs, which
+    // the buffer calls by dropping `deleter` when the last view is gone.
+    let buffer = unsafe { dev.wrap_foreign(ptr, len, Box::new(deleter)) }.map_err(|e| match e {
+        tensorbridge_cuda::CudaError::InvalidArgument(what) => invalid(OP, what),
+        other => tensorbridge_core::Error::DeviceUnavailable {
+            device,
+            reason: other.to_string(),
+        },
+    })?;
+    let t = Tensor::from_cuda_buffer(buffer, dtype, plan.memory_dims)?;
+    match plan.perm {
+        None => Ok(t),
+        Some(perm) => t.transpose(&perm),
+    }
+}
+
+/// Without the `cuda` feature no DLPack device maps to a GPU.
+#[cfg(not(feature = "cuda"))]
+fn cuda_import(
+    n: usize,
+    _ptr: u64,
+    _len: usize,
+    _deleter: dlpark::AllocationDeleter,
+    _plan: Plan,
+    _dtype: DType,
+) -> Result<Tensor> {
+    Err(tensorbridge_core::Error::DeviceUnavailable {
+        device: Device::Cuda(n),
+        reason: "built without tensorbridge-numpy's `cuda` feature".into(),
+    })
 }
 
 /// A tensor over a strided host buffer someone else owns: `dims` with

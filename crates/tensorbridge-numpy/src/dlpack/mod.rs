@@ -16,9 +16,11 @@
 //! Every dtype maps: integers, floats, `float16`, `bfloat16` (`kDLBfloat`),
 //! `bool` (`kDLBool`, 8 bits) and complex (`kDLComplex`, 64 and 128 bits).
 //!
-//! Devices: host tensors today. A device tensor is refused with a clear
-//! error by [`device::to_dl_device`] / [`device::from_dl_device`], the one
-//! place that learns `kDLCUDA` when the CUDA backend lands.
+//! Devices: host memory always; with the `cuda` feature, tensors on CUDA
+//! GPUs cross as `kDLCUDA` both ways without a copy (the stream protocol:
+//! [`to_dlpack_for_stream`]; imports wrap the producer's device pointer,
+//! released through its deleter). [`device::to_dl_device`] /
+//! [`device::from_dl_device`] decide which devices cross.
 //!
 //! ```
 //! use tensorbridge_core::Tensor;
@@ -45,7 +47,7 @@ pub use dlpark;
 pub use dlpark::DlpackFlags;
 pub use dlpark::ffi::{DLDataType, DLDevice, DLManagedTensor, DLManagedTensorVersioned};
 pub use dtype::{from_dl_dtype, to_dl_dtype};
-pub use export::{to_dlpack, to_dlpack_legacy};
+pub use export::{to_dlpack, to_dlpack_for_stream, to_dlpack_legacy, to_dlpack_legacy_for_stream};
 pub use import::{from_dlpack, from_strided_host_bytes};
 
 /// A DLPack 1.x managed tensor (`DLManagedTensorVersioned`) that owns its

@@ -79,13 +79,25 @@ fn foreign<M: ManagedTensorBase>(
     dtype: DLDataType,
     byte_offset: u64,
 ) -> (dlpark::Managed<M>, Arc<AtomicUsize>) {
+    foreign_on(DLDevice::CPU, data, shape, strides, dtype, byte_offset)
+}
+
+/// [`foreign`] with the descriptor claiming to live on `device`.
+fn foreign_on<M: ManagedTensorBase>(
+    device: DLDevice,
+    data: Vec<u8>,
+    shape: Vec<i64>,
+    strides: Vec<i64>,
+    dtype: DLDataType,
+    byte_offset: u64,
+) -> (dlpark::Managed<M>, Arc<AtomicUsize>) {
     let (owner, drops) = counted(data);
     let ptr = (*owner).as_ref().as_ptr();
     let mut init = Dynamic::new(shape, strides)
         .initialize_as::<M>(Box::new(owner))
         .unwrap();
     init.set_data(ptr.cast_mut().cast())
-        .set_device(DLDevice::CPU)
+        .set_device(device)
         .set_dtype(dtype)
         .set_byte_offset(byte_offset);
     // SAFETY: the context owns the bytes `ptr` points into; every test
@@ -175,9 +187,14 @@ fn import_refuses_device_memory_null_data_and_overflow() {
         0,
     );
     // SAFETY: only descriptor fields are changed; the bytes are never read.
-    unsafe { (*managed.as_ptr()).tensor_mut().device = DLDevice::cuda(0) };
+    unsafe {
+        (*managed.as_ptr()).tensor_mut().device = DLDevice {
+            device_type: DLDeviceType::VULKAN,
+            device_id: 0,
+        }
+    };
     let e = from_dlpack(managed).unwrap_err();
-    assert!(e.to_string().contains("device type 2 (id 0)"), "{e}");
+    assert!(e.to_string().contains("device type 7 (id 0)"), "{e}");
     assert_eq!(drops.load(Ordering::SeqCst), 1);
 
     let (managed, drops) = foreign::<DLManagedTensorVersioned>(
@@ -311,4 +328,164 @@ proptest! {
         prop_assert_eq!(back.to_vec::<i32>().unwrap(), v.to_vec::<i32>().unwrap());
         prop_assert_eq!(back.view::<i32>().unwrap().as_ptr(), v.view::<i32>().unwrap().as_ptr());
     }
+}
+
+/// Whether CUDA GPU `n` can hold tensors here; when it cannot, a printed
+/// skip line (a failure under `TENSORBRIDGE_EXPECT_CUDA=1`, for GPU 0).
+fn gpu_or_skip(n: usize) -> bool {
+    match tensorbridge_core::Device::Cuda(n).check_available() {
+        Ok(()) => true,
+        Err(e) => {
+            let expect = std::env::var("TENSORBRIDGE_EXPECT_CUDA").is_ok_and(|v| v.trim() == "1");
+            assert!(
+                !(expect && n == 0 && cfg!(feature = "cuda")),
+                "TENSORBRIDGE_EXPECT_CUDA=1 but no CUDA device: {e}"
+            );
+            println!("SKIPPED: cuda:{n} is not usable ({e})");
+            false
+        }
+    }
+}
+
+#[test]
+fn cuda_descriptors_of_a_missing_gpu_are_unavailable_and_released_once() {
+    // GPU 7 (absent on any test machine) and GPU 0 (absent without a GPU
+    // or without the `cuda` feature): DeviceUnavailable, never a crash and
+    // never a read of the (host) data pointer.
+    for id in [7, 0] {
+        if id == 0 && cfg!(feature = "cuda") && tensorbridge_core::Device::Cuda(0).is_available() {
+            continue;
+        }
+        let (managed, drops) = foreign_on::<DLManagedTensorVersioned>(
+            DLDevice::cuda(id),
+            vec![0u8; 16],
+            vec![2, 2],
+            vec![2, 1],
+            to_dl_dtype(DType::F32),
+            0,
+        );
+        let e = from_dlpack(managed).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                tensorbridge_core::Error::DeviceUnavailable {
+                    device: tensorbridge_core::Device::Cuda(d),
+                    ..
+                } if d == id as usize
+            ),
+            "{e:?}"
+        );
+        assert_eq!(drops.load(Ordering::SeqCst), 1, "the deleter runs once");
+        let (legacy, drops) = foreign_on::<DLManagedTensor>(
+            DLDevice::cuda(id),
+            vec![0u8; 4],
+            vec![4],
+            vec![1],
+            to_dl_dtype(DType::U8),
+            0,
+        );
+        assert!(matches!(
+            from_dlpack(legacy).unwrap_err(),
+            tensorbridge_core::Error::DeviceUnavailable { .. }
+        ));
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+    }
+    // Managed memory and negative ids are refused by rule, on any machine.
+    for (device, rule) in [
+        (
+            DLDevice {
+                device_type: dlpark::ffi::DLDeviceType::CUDAMANAGED,
+                device_id: 0,
+            },
+            "kDLCUDAManaged = 13",
+        ),
+        (DLDevice::cuda(-2), "CUDA device id -2 is negative"),
+    ] {
+        let (managed, drops) = foreign_on::<DLManagedTensorVersioned>(
+            device,
+            vec![0u8; 4],
+            vec![4],
+            vec![1],
+            to_dl_dtype(DType::U8),
+            0,
+        );
+        let e = from_dlpack(managed).unwrap_err();
+        assert!(e.to_string().contains(rule), "{e}");
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+    }
+}
+
+#[test]
+fn a_host_address_claiming_to_be_on_a_present_gpu_is_refused() {
+    if !cfg!(feature = "cuda") || !gpu_or_skip(0) {
+        return;
+    }
+    // The driver does not know pageable host memory as device memory.
+    let (managed, drops) = foreign_on::<DLManagedTensorVersioned>(
+        DLDevice::cuda(0),
+        vec![0u8; 64],
+        vec![16],
+        vec![1],
+        to_dl_dtype(DType::F32),
+        0,
+    );
+    let e = from_dlpack(managed).unwrap_err();
+    assert!(e.to_string().contains("wrap_foreign"), "{e}");
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+}
+
+#[cfg(feature = "cuda")]
+#[test]
+fn device_tensors_round_trip_through_dlpack_in_place() {
+    use tensorbridge_core::Device;
+    if !gpu_or_skip(0) {
+        return;
+    }
+    let host = Tensor::from_vec((0..24i32).collect(), [4, 6]).unwrap();
+    let t = host.to_device(Device::Cuda(0)).unwrap();
+    for (what, v) in [
+        ("whole", t.clone()),
+        ("transposed", t.t().unwrap()),
+        ("rows", t.slice(s![1..3, ..]).unwrap()),
+        ("reversed", t.slice(s![..;-1, ..]).unwrap()),
+    ] {
+        let managed = to_dlpack(&v).unwrap();
+        {
+            let dl = managed.validate().unwrap();
+            assert_eq!(dl.device(), DLDevice::cuda(0), "{what}");
+            if what != "reversed" {
+                assert_eq!(dl.data_ptr() as u64, v.cuda_data_ptr().unwrap(), "{what}");
+                let strides: Vec<i64> = v.layout().strides().iter().map(|&s| s as i64).collect();
+                assert_eq!(dl.strides(), Some(&strides[..]), "{what}");
+            }
+        }
+        let back = from_dlpack(managed).unwrap();
+        assert_eq!(back.device(), Device::Cuda(0), "{what}");
+        assert_eq!(
+            back.to_vec::<i32>().unwrap(),
+            v.to_vec::<i32>().unwrap(),
+            "{what}"
+        );
+        if what == "whole" || what == "transposed" {
+            assert_eq!(
+                back.cuda_data_ptr().unwrap(),
+                v.cuda_data_ptr().unwrap(),
+                "{what}: no copy"
+            );
+        }
+    }
+    // The export keeps the buffer alive after every tensor handle is gone.
+    let legacy = to_dlpack_legacy(&t.slice(s![2.., ..]).unwrap()).unwrap();
+    drop(t);
+    let back = from_dlpack(legacy).unwrap();
+    assert_eq!(back.to_vec::<i32>().unwrap(), (12..24).collect::<Vec<_>>());
+    // A consumer on the legacy default stream; stream 0 is refused.
+    let g = host.to_device(Device::Cuda(0)).unwrap();
+    // SAFETY: 1 is the legacy default stream.
+    assert!(unsafe { to_dlpack_for_stream(&g, Some(1)) }.is_ok());
+    // SAFETY: 0 is refused before it is used.
+    let e = unsafe { to_dlpack_for_stream(&g, Some(0)) }
+        .err()
+        .expect("stream 0 is refused");
+    assert!(e.to_string().contains("stream 0"), "{e}");
 }
