@@ -413,3 +413,24 @@ def test_torch_from_dlpack_both_ways():
     u = tb.from_dlpack(y)
     assert u.numpy().ctypes.data == y.data_ptr()
     np.testing.assert_array_equal(u.numpy(), [0, 1, 2, 3])
+
+
+def test_torch_every_dtype_and_strided_views_both_ways():
+    torch = pytest.importorskip("torch")
+    dtypes = [
+        torch.bool, torch.uint8, torch.uint16, torch.uint32, torch.uint64,
+        torch.int8, torch.int16, torch.int32, torch.int64,
+        torch.float16, torch.bfloat16, torch.float32, torch.float64,
+        torch.complex64, torch.complex128,
+    ]
+    for dt in dtypes:
+        x = (torch.arange(12) % 3).to(dt).reshape(3, 4)
+        for source in (x, x.t()):
+            u = tb.from_dlpack(source)
+            assert u.shape == tuple(source.shape), dt
+            back = torch.from_dlpack(u)
+            # Zero-copy both ways: the same address, the same strides.
+            assert back.data_ptr() == source.data_ptr(), dt
+            assert back.stride() == source.stride(), dt
+            assert back.dtype == dt
+            assert torch.equal(back, source), dt
