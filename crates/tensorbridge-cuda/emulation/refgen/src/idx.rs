@@ -6,10 +6,10 @@ use half::f16;
 use num_complex::Complex;
 use tensorbridge_core::{DType, ScatterMode, Tensor, image};
 
-use crate::ops::{DTYPES, raw};
+use crate::ops::raw;
 
 fn code(d: DType) -> usize {
-    DTYPES.iter().position(|&x| x == d).unwrap()
+    DType::ALL.iter().position(|&x| x == d).unwrap()
 }
 
 fn put(dir: &str, name: &str, t: &Tensor) -> String {

@@ -44,7 +44,10 @@ fn main() {
     if mode == "rcmp" {
         std::process::exit(ops::cmp("red"));
     }
-    assert_eq!(mode, "random", "modes: gen, cmp, rgen, rcmp, igen, icmp, fgen, fcmp, random");
+    assert_eq!(
+        mode, "random",
+        "modes: gen, cmp, rgen, rcmp, igen, icmp, fgen, fcmp, random"
+    );
     let n = 4099usize;
     let seed = Some(42u64);
     let t = random::normal([n], 0.5, 2.0, DType::F32, seed).unwrap();
@@ -179,115 +182,8 @@ fn main() {
         4097,
         1234567891011,
     ];
-    let dtypes = [
-        DType::Bool,
-        DType::U8,
-        DType::U16,
-        DType::U32,
-        DType::U64,
-        DType::I8,
-        DType::I16,
-        DType::I32,
-        DType::I64,
-        DType::F16,
-        DType::BF16,
-        DType::F32,
-        DType::F64,
-        DType::C64,
-        DType::C128,
-    ];
     let mut want = Vec::new();
-    fn raw(t: &Tensor) -> Vec<u8> {
-        use num_complex::Complex;
-        match t.dtype() {
-            DType::Bool => t
-                .to_vec::<bool>()
-                .unwrap()
-                .iter()
-                .map(|&b| b as u8)
-                .collect(),
-            DType::U8 => t.to_vec::<u8>().unwrap(),
-            DType::U16 => t
-                .to_vec::<u16>()
-                .unwrap()
-                .iter()
-                .flat_map(|x| x.to_ne_bytes())
-                .collect(),
-            DType::U32 => t
-                .to_vec::<u32>()
-                .unwrap()
-                .iter()
-                .flat_map(|x| x.to_ne_bytes())
-                .collect(),
-            DType::U64 => t
-                .to_vec::<u64>()
-                .unwrap()
-                .iter()
-                .flat_map(|x| x.to_ne_bytes())
-                .collect(),
-            DType::I8 => t
-                .to_vec::<i8>()
-                .unwrap()
-                .iter()
-                .flat_map(|x| x.to_ne_bytes())
-                .collect(),
-            DType::I16 => t
-                .to_vec::<i16>()
-                .unwrap()
-                .iter()
-                .flat_map(|x| x.to_ne_bytes())
-                .collect(),
-            DType::I32 => t
-                .to_vec::<i32>()
-                .unwrap()
-                .iter()
-                .flat_map(|x| x.to_ne_bytes())
-                .collect(),
-            DType::I64 => t
-                .to_vec::<i64>()
-                .unwrap()
-                .iter()
-                .flat_map(|x| x.to_ne_bytes())
-                .collect(),
-            DType::F16 => t
-                .to_vec::<f16>()
-                .unwrap()
-                .iter()
-                .flat_map(|x| x.to_bits().to_ne_bytes())
-                .collect(),
-            DType::BF16 => t
-                .to_vec::<bf16>()
-                .unwrap()
-                .iter()
-                .flat_map(|x| x.to_bits().to_ne_bytes())
-                .collect(),
-            DType::F32 => t
-                .to_vec::<f32>()
-                .unwrap()
-                .iter()
-                .flat_map(|x| x.to_ne_bytes())
-                .collect(),
-            DType::F64 => t
-                .to_vec::<f64>()
-                .unwrap()
-                .iter()
-                .flat_map(|x| x.to_ne_bytes())
-                .collect(),
-            DType::C64 => t
-                .to_vec::<Complex<f32>>()
-                .unwrap()
-                .iter()
-                .flat_map(|x| [x.re.to_ne_bytes(), x.im.to_ne_bytes()].concat())
-                .collect(),
-            DType::C128 => t
-                .to_vec::<Complex<f64>>()
-                .unwrap()
-                .iter()
-                .flat_map(|x| [x.re.to_ne_bytes(), x.im.to_ne_bytes()].concat())
-                .collect(),
-        }
-    }
-    for &to in &dtypes {
+    for to in DType::ALL {
         let srcs = [
             Tensor::from(fv.clone()),
             Tensor::from(fv.iter().map(|&x| x as f32).collect::<Vec<f32>>()),
@@ -296,7 +192,7 @@ fn main() {
         ];
         for s in &srcs {
             let c = s.cast(to).unwrap();
-            want.extend(raw(&c));
+            want.extend(ops::raw(&c));
         }
     }
     let got = std::fs::read("casts.bin").unwrap();
@@ -304,7 +200,7 @@ fn main() {
     // report differences by target type
     let mut off = 0;
     let mut bad_cast = false;
-    for &to in &dtypes {
+    for to in DType::ALL {
         let sz = to.size_in_bytes();
         let count = 2 * fv.len() + 2 * iv.len();
         for i in 0..count {

@@ -2,24 +2,6 @@ use half::{bf16, f16};
 use num_complex::Complex;
 use tensorbridge_core::{DType, Tensor};
 
-pub const DTYPES: [DType; 15] = [
-    DType::Bool,
-    DType::U8,
-    DType::U16,
-    DType::U32,
-    DType::U64,
-    DType::I8,
-    DType::I16,
-    DType::I32,
-    DType::I64,
-    DType::F16,
-    DType::BF16,
-    DType::F32,
-    DType::F64,
-    DType::C64,
-    DType::C128,
-];
-
 pub fn raw(t: &Tensor) -> Vec<u8> {
     match t.dtype() {
         DType::Bool => t
@@ -181,7 +163,7 @@ fn pairs(t: &Tensor) -> (Tensor, Tensor) {
 pub fn generate(dir: &str) -> usize {
     let mut manifest = String::new();
     let mut count = 0;
-    for (dc, &d) in DTYPES.iter().enumerate() {
+    for (dc, &d) in DType::ALL.iter().enumerate() {
         let g = grid(d);
         let (a, b) = pairs(&g);
         let ops: [(u32, &str); 17] = [
@@ -262,7 +244,7 @@ pub fn generate(dir: &str) -> usize {
             manifest += &format!(
                 "B {dc} {code} {} {} {p}\n",
                 a.numel(),
-                DTYPES.iter().position(|&x| x == r.dtype()).unwrap()
+                DType::ALL.iter().position(|&x| x == r.dtype()).unwrap()
             );
             count += 1;
         }
@@ -310,7 +292,7 @@ pub fn generate(dir: &str) -> usize {
             manifest += &format!(
                 "U {dc} {code} {} {} {p}\n",
                 g.numel(),
-                DTYPES.iter().position(|&x| x == r.dtype()).unwrap()
+                DType::ALL.iter().position(|&x| x == r.dtype()).unwrap()
             );
             count += 1;
         }
@@ -341,7 +323,7 @@ pub fn cmp(dir: &str) -> i32 {
         } else {
             (f[6], f[8].to_string(), f[7].to_string())
         };
-        let od = DTYPES[odi.parse::<usize>().unwrap()];
+        let od = DType::ALL[odi.parse::<usize>().unwrap()];
         let want = std::fs::read(format!("{pre}.want")).unwrap();
         let mut gots = vec![std::fs::read(format!("{pre}.got")).unwrap()];
         // Reductions are also run in two passes (`.got2`).
@@ -355,8 +337,8 @@ pub fn cmp(dir: &str) -> i32 {
                 && f[0] == "R"
                 && (f[2] == "0" || f[2] == "1" || f[2] == "2")
                 && (od.is_float() || od.is_complex())
-                && !DTYPES[f[1].parse::<usize>().unwrap()].is_int();
-            let id = DTYPES[f[1].parse::<usize>().unwrap()];
+                && !DType::ALL[f[1].parse::<usize>().unwrap()].is_int();
+            let id = DType::ALL[f[1].parse::<usize>().unwrap()];
             assert_eq!(got.len(), want.len(), "{line}: length");
             assert!(!want.is_empty() || line.contains(" 0 "), "{line}: empty");
             let mut diffs = 0;

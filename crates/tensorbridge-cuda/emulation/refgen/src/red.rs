@@ -1,4 +1,4 @@
-use crate::ops::{DTYPES, raw};
+use crate::ops::raw;
 use tensorbridge_core::{DType, Tensor};
 
 fn data(d: DType, n: usize, nan: bool) -> Tensor {
@@ -24,7 +24,7 @@ pub fn generate(dir: &str) -> usize {
     let mut man = String::new();
     let mut count = 0;
     let shapes = [(7usize, 37usize), (3, 300), (1, 5), (40, 2)];
-    for (dc, &d) in DTYPES.iter().enumerate() {
+    for (dc, &d) in DType::ALL.iter().enumerate() {
         for &(r, c) in &shapes {
             for nan in [false, true] {
                 if nan && !d.is_float() {
@@ -56,7 +56,7 @@ pub fn generate(dir: &str) -> usize {
                         let Ok(res) = res else { continue };
                         let p = format!("{tag}_{code}_{tr}");
                         std::fs::write(format!("{p}.want"), raw(&res)).unwrap();
-                        let od = DTYPES.iter().position(|&x| x == res.dtype()).unwrap();
+                        let od = DType::ALL.iter().position(|&x| x == res.dtype()).unwrap();
                         man += &format!("R {dc} {code} {r} {c} {tr} {od} {tag}.a {p}\n");
                         count += 1;
                     }
