@@ -38,11 +38,10 @@ fn gpu(t: &Tensor) -> Tensor {
     g
 }
 
-/// Asserts that `dev` (a device result) equals `host` (the CPU result) bit
-/// for bit: same dims, dtype and elements (NaN equals NaN, -0.0 differs
-/// from 0.0).
+/// Asserts that `dev` is on the GPU with the dims and dtype of `host`: the
+/// frame every value comparison below starts from.
 #[track_caller]
-fn assert_same(what: &str, host: &Tensor, dev: &Tensor) {
+fn assert_same_frame(what: &str, host: &Tensor, dev: &Tensor) {
     assert_eq!(
         dev.device(),
         Device::Cuda(0),
@@ -50,6 +49,14 @@ fn assert_same(what: &str, host: &Tensor, dev: &Tensor) {
     );
     assert_eq!(host.dims(), dev.dims(), "{what}: dims");
     assert_eq!(host.dtype(), dev.dtype(), "{what}: dtype");
+}
+
+/// Asserts that `dev` (a device result) equals `host` (the CPU result) bit
+/// for bit: same dims, dtype and elements (NaN equals NaN, -0.0 differs
+/// from 0.0).
+#[track_caller]
+fn assert_same(what: &str, host: &Tensor, dev: &Tensor) {
+    assert_same_frame(what, host, dev);
     tensorbridge::with_dtype!(host.dtype(), T => {
         let (h, d) = (host.to_vec::<T>().unwrap(), dev.to_vec::<T>().unwrap());
         assert!(same(&h, &d), "{what}: CPU {h:?}\n GPU {d:?}");
@@ -59,13 +66,7 @@ fn assert_same(what: &str, host: &Tensor, dev: &Tensor) {
 /// Asserts that float results agree within `max_ulps` ulps elementwise.
 #[track_caller]
 fn assert_close_ulps(what: &str, host: &Tensor, dev: &Tensor, max_ulps: u64) {
-    assert_eq!(
-        dev.device(),
-        Device::Cuda(0),
-        "{what}: result not on the GPU"
-    );
-    assert_eq!(host.dims(), dev.dims(), "{what}: dims");
-    assert_eq!(host.dtype(), dev.dtype(), "{what}: dtype");
+    assert_same_frame(what, host, dev);
     let precision = match host.dtype() {
         DType::F16 => 11,
         DType::BF16 => 8,
@@ -122,13 +123,7 @@ fn sum_rel(dtype: DType) -> f64 {
 /// parts are two independent real sums).
 #[track_caller]
 fn assert_close_rel_complex(what: &str, host: &Tensor, dev: &Tensor, scale: f64, rel: f64) {
-    assert_eq!(
-        dev.device(),
-        Device::Cuda(0),
-        "{what}: result not on the GPU"
-    );
-    assert_eq!(host.dims(), dev.dims(), "{what}: dims");
-    assert_eq!(host.dtype(), dev.dtype(), "{what}: dtype");
+    assert_same_frame(what, host, dev);
     let (h, d) = (as_c128(host), as_c128(dev));
     let close =
         |x: f64, y: f64| (x - y).abs() <= rel * scale.max(1.0) || (x.is_nan() && y.is_nan());
@@ -150,13 +145,7 @@ fn assert_close_rel_complex(what: &str, host: &Tensor, dev: &Tensor, scale: f64,
 /// allows twice that, for the higher-order terms, normwise for complex.
 #[track_caller]
 fn assert_close_prod(what: &str, host: &Tensor, dev: &Tensor, n: usize) {
-    assert_eq!(
-        dev.device(),
-        Device::Cuda(0),
-        "{what}: result not on the GPU"
-    );
-    assert_eq!(host.dims(), dev.dims(), "{what}: dims");
-    assert_eq!(host.dtype(), dev.dtype(), "{what}: dtype");
+    assert_same_frame(what, host, dev);
     let dtype = host.dtype();
     let (eps_acc, eps_dtype) = match dtype {
         DType::F16 => (f64::from(f32::EPSILON), 2f64.powi(-10)),
