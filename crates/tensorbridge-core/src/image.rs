@@ -13,7 +13,8 @@ use half::{bf16, f16};
 
 use crate::element::{Element, private::Sealed};
 use crate::storage::CpuStorage;
-use crate::{DType, Error, Result, Shape, Tensor, alloc};
+use crate::zip::ZipPlan;
+use crate::{DType, Error, Result, Shape, SliceArg, Tensor, alloc};
 
 /// The name errors carry.
 const OP: &str = "image::rgb_to_grayscale";
@@ -169,20 +170,24 @@ fn map_pixels<S: Element, D: Element>(
             })
         }
         None => {
+            // The first channel of every pixel, walked as runs of equal stride.
             let rank = layout.dims().len();
-            let walk = PixelWalk {
-                dims: &layout.dims()[..rank - 1],
-                strides: &layout.strides()[..rank - 1],
-                base: layout.offset() as isize,
-            };
+            let mut first_channel = vec![SliceArg::FULL; rank];
+            first_channel[rank - 1] = SliceArg::Index(0);
+            let pixels_layout = layout.slice(&first_channel)?;
+            let plan = ZipPlan::new([&pixels_layout]);
+            let [step] = plan.inner_strides();
             let channel = layout.strides()[rank - 1];
             let f = &f;
             Box::new(move |start: usize, out: &mut [D]| {
                 let count = out.len();
                 let mut o = out.iter_mut();
-                walk.for_each(start, count, |pos| {
-                    let at = |c: isize| src[(pos + c * channel) as usize];
-                    *o.next().expect("one output per pixel") = f(at(0), at(1), at(2));
+                plan.for_each_run(start, count, |[first], n| {
+                    for k in 0..n as isize {
+                        let pos = first + k * step;
+                        let at = |c: isize| src[(pos + c * channel) as usize];
+                        *o.next().expect("one output per pixel") = f(at(0), at(1), at(2));
+                    }
                 });
             })
         }
@@ -194,48 +199,6 @@ fn map_pixels<S: Element, D: Element>(
     }
     run(0, &mut out);
     Ok(out)
-}
-
-/// The buffer positions of the pixels (the first channel of each) of a
-/// strided image, in C order.
-struct PixelWalk<'a> {
-    /// Dims without the channel dim.
-    dims: &'a [usize],
-    /// Strides without the channel stride.
-    strides: &'a [isize],
-    /// Buffer position of the first element.
-    base: isize,
-}
-
-impl PixelWalk<'_> {
-    /// Calls `visit(position)` for pixels `first..first + count`.
-    fn for_each(&self, first: usize, count: usize, mut visit: impl FnMut(isize)) {
-        let rank = self.dims.len();
-        let mut index = vec![0usize; rank];
-        let mut pos = self.base;
-        let mut rest = first;
-        for a in (0..rank).rev() {
-            index[a] = rest % self.dims[a];
-            rest /= self.dims[a];
-            pos += index[a] as isize * self.strides[a];
-        }
-        for n in 0..count {
-            visit(pos);
-            if n + 1 == count {
-                break;
-            }
-            // Odometer step: bump the last axis, carrying leftwards.
-            for a in (0..rank).rev() {
-                index[a] += 1;
-                pos += self.strides[a];
-                if index[a] < self.dims[a] {
-                    break;
-                }
-                pos -= self.strides[a] * index[a] as isize;
-                index[a] = 0;
-            }
-        }
-    }
 }
 
 #[cfg(test)]
