@@ -80,23 +80,40 @@ fn is_zero_bits<T: Element>(value: T) -> bool {
 pub(crate) fn par_huge_page_chunks<T: Send>(dst: &mut [T], f: impl Fn(usize, &mut [T]) + Sync) {
     #[cfg(feature = "parallel")]
     if size_of_val(dst) >= PARALLEL_MIN_BYTES {
-        use rayon::prelude::*;
-        let size = size_of::<T>().max(1);
-        let address = dst.as_ptr() as usize;
-        let head = ((address.next_multiple_of(2 << 20) - address) / size).min(dst.len());
-        let (first, rest) = dst.split_at_mut(head);
-        let per_task = (TASK_BYTES / size).max(1);
-        rayon::join(
-            || f(0, first),
-            || {
-                rest.par_chunks_mut(per_task)
-                    .enumerate()
-                    .for_each(|(i, c)| f(head + i * per_task, c));
-            },
-        );
+        par_page_aligned_chunks(dst, TASK_BYTES, f);
         return;
     }
     f(0, dst);
+}
+
+/// The size of a huge page, at whose address boundaries parallel fills cut.
+#[cfg(feature = "parallel")]
+pub(crate) const HUGE_PAGE: usize = 2 << 20;
+
+/// Runs `f(first index, chunk)` on all cores over `dst` cut at the
+/// [`HUGE_PAGE`] boundaries of its addresses (a chunk up to the first
+/// boundary, then chunks of `task_bytes`), so that each huge page of a fresh
+/// buffer is faulted in by one thread.
+#[cfg(feature = "parallel")]
+pub(crate) fn par_page_aligned_chunks<T: Send>(
+    dst: &mut [T],
+    task_bytes: usize,
+    f: impl Fn(usize, &mut [T]) + Sync,
+) {
+    use rayon::prelude::*;
+    let size = size_of::<T>().max(1);
+    let address = dst.as_ptr() as usize;
+    let head = ((address.next_multiple_of(HUGE_PAGE) - address) / size).min(dst.len());
+    let (first, rest) = dst.split_at_mut(head);
+    let per_task = (task_bytes / size).max(1);
+    rayon::join(
+        || f(0, first),
+        || {
+            rest.par_chunks_mut(per_task)
+                .enumerate()
+                .for_each(|(i, c)| f(head + i * per_task, c));
+        },
+    );
 }
 
 #[cfg(test)]

@@ -1004,28 +1004,17 @@ fn fill_portable<T: Element, K: Kernel<T>>(start: usize, out: &mut [T], key: [u3
     }
 }
 
-/// Runs `f(first index, chunk)` over `out` on all cores. Large outputs are
-/// cut at the 2 MiB boundaries of their addresses, so that each huge page of
-/// a fresh buffer is faulted in by one thread; smaller ones into a few
+/// Runs `f(first index, chunk)` over `out` on all cores, for outputs whose
+/// every element is costly enough to share out whatever the size. Large
+/// outputs are cut at the huge-page boundaries of their addresses, one page
+/// per task (`copy::par_page_aligned_chunks`); smaller ones into a few
 /// chunks per thread.
 #[cfg(feature = "parallel")]
 pub(crate) fn par_output_chunks<T: Send>(out: &mut [T], f: impl Fn(usize, &mut [T]) + Sync) {
+    use crate::copy::{HUGE_PAGE, par_page_aligned_chunks};
     use rayon::prelude::*;
-    const HUGE_PAGE: usize = 2 << 20;
-    let size = size_of::<T>().max(1);
-    if out.len() * size >= 4 * HUGE_PAGE {
-        let address = out.as_ptr() as usize;
-        let head = ((address.next_multiple_of(HUGE_PAGE) - address) / size).min(out.len());
-        let per_task = (HUGE_PAGE / size).max(1);
-        let (first, rest) = out.split_at_mut(head);
-        rayon::join(
-            || f(0, first),
-            || {
-                rest.par_chunks_mut(per_task)
-                    .enumerate()
-                    .for_each(|(i, c)| f(head + i * per_task, c));
-            },
-        );
+    if size_of_val(out) >= 4 * HUGE_PAGE {
+        par_page_aligned_chunks(out, HUGE_PAGE, f);
     } else {
         let per_task = out.len().div_ceil(4 * rayon::current_num_threads()).max(1);
         out.par_chunks_mut(per_task)
