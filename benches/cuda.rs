@@ -22,7 +22,8 @@ mod support;
 use std::hint::black_box;
 use std::sync::Arc;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use cudarc::driver::{CudaContext, CudaSlice, CudaStream, PinnedHostSlice};
 use tensorbridge::prelude::*;
 use tensorbridge::ragged::RaggedTensor;
@@ -77,6 +78,24 @@ fn pinned(stream: &Arc<CudaStream>, bytes: usize) -> PinnedHostSlice<u8> {
         .expect("pinned host memory for a limit")
 }
 
+/// The limit of G1 and G2: `memcpy_dtoh` of `bytes` from a raw cudarc
+/// device buffer into pinned host memory, buffers made on first use.
+fn bench_dtoh_limit(group: &mut BenchmarkGroup<'_, WallTime>, bytes: usize) {
+    let mut limit = None;
+    group.bench_function(LIMIT, |b| {
+        let (stream, src, dst) = limit.get_or_insert_with(|| {
+            let stream = raw_stream();
+            let src = raw_buffer(&stream, bytes);
+            let dst = pinned(&stream, bytes);
+            (stream, src, dst)
+        });
+        b.iter(|| {
+            stream.memcpy_dtoh(&*src, dst).expect("dtoh");
+            stream.synchronize().expect("sync");
+        });
+    });
+}
+
 /// A tensor of `dims` f32 made directly on the GPU (no host copy).
 fn device_f32(dims: &[usize], value: f32) -> Tensor {
     let _g = GPU.scope();
@@ -91,19 +110,7 @@ fn g1_download(c: &mut Criterion) {
     }
     let t = Lazy::new(|| device_f32(&[GIB / 4 / 8192, 8192], 1.5));
     let mut group = large_group(c, "G1", Some(GIB));
-    let mut limit = None;
-    group.bench_function(LIMIT, |b| {
-        let (stream, src, dst) = limit.get_or_insert_with(|| {
-            let stream = raw_stream();
-            let src = raw_buffer(&stream, GIB);
-            let dst = pinned(&stream, GIB);
-            (stream, src, dst)
-        });
-        b.iter(|| {
-            stream.memcpy_dtoh(&*src, dst).expect("dtoh");
-            stream.synchronize().expect("sync");
-        });
-    });
+    bench_dtoh_limit(&mut group, GIB);
     group.bench_function(WORKLOAD, |b| {
         let t = t.get();
         b.iter_with_large_drop(|| t.to_array::<f32>().expect("to_array of a device tensor"));
@@ -123,19 +130,7 @@ fn g2_strided_download(c: &mut Criterion) {
             .expect("every 8th row")
     });
     let mut group = large_group(c, "G2", Some(GIB / 8));
-    let mut limit = None;
-    group.bench_function(LIMIT, |b| {
-        let (stream, src, dst) = limit.get_or_insert_with(|| {
-            let stream = raw_stream();
-            let src = raw_buffer(&stream, GIB / 8);
-            let dst = pinned(&stream, GIB / 8);
-            (stream, src, dst)
-        });
-        b.iter(|| {
-            stream.memcpy_dtoh(&*src, dst).expect("dtoh");
-            stream.synchronize().expect("sync");
-        });
-    });
+    bench_dtoh_limit(&mut group, GIB / 8);
     group.bench_function(WORKLOAD, |b| {
         let t = t.get();
         b.iter_with_large_drop(|| t.to_array::<f32>().expect("to_array of a strided view"));
