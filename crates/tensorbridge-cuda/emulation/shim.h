@@ -20,6 +20,18 @@ struct Dim3 { unsigned x, y, z; };
 #include <thread>
 #include <vector>
 #include <functional>
+#ifdef HOSTCUDA_MODULE
+// A module of the host CUDA driver (hostcuda/): the driver's scheduler
+// sets the indices of the thread it runs and switches threads at
+// __syncthreads.
+struct HcState { Dim3 threadIdx, blockIdx, blockDim, gridDim; void (*sync)(); };
+extern HcState hc_state;
+#define threadIdx (hc_state.threadIdx)
+#define blockIdx (hc_state.blockIdx)
+#define blockDim (hc_state.blockDim)
+#define gridDim (hc_state.gridDim)
+inline void __syncthreads() { hc_state.sync(); }
+#else
 static Dim3 blockIdx{0,0,0}, blockDim{1,1,1}, gridDim{1,1,1};
 static thread_local Dim3 threadIdx{0,0,0};
 static std::barrier<>* g_barrier = nullptr;
@@ -37,6 +49,7 @@ inline void emu_launch(unsigned blocks, unsigned threads, std::function<void()> 
         g_barrier = nullptr;
     }
 }
+#endif
 inline unsigned __float_as_uint(float f){unsigned u; memcpy(&u,&f,4); return u;}
 inline float __uint_as_float(unsigned u){float f; memcpy(&f,&u,4); return f;}
 inline int __float_as_int(float f){int u; memcpy(&u,&f,4); return u;}

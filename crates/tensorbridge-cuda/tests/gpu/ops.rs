@@ -594,7 +594,7 @@ fn reduce<T: Elem, O: Elem>(
     rr: usize,
 ) -> Result<Vec<O>, CudaError> {
     let buf = up(dev, data);
-    let nout: usize = dims[..dims.len() - rr].iter().product();
+    let nout: usize = dims[..dims.len().saturating_sub(rr)].iter().product();
     let mut out = dev.alloc((nout * O::E.size_bytes()).max(1))?;
     dev.reduce(op, T::E, &buf, StridedLayout::new(dims, s), rr, &mut out)?;
     Ok(down(dev, &out, nout))

@@ -1,0 +1,560 @@
+// libcuda.so.1 emulated on the host ("hostcuda"): the slice of the CUDA
+// driver API that cudarc calls for tensorbridge-cuda, so that every GPU
+// test runs on a CPU-only machine against the real orchestration code in
+// src/ (launch arguments, grids, multi-kernel algorithms, transfers, the
+// allocator, streams and events).
+//
+// The model:
+// - Devices: HOSTCUDA_DEVICES (default 1) devices of compute capability
+//   HOSTCUDA_CC (default "9.0") with HOSTCUDA_MEMORY bytes each (default
+//   4 GiB); one primary context per device.
+// - Device memory is host memory with a PROT_NONE guard page on both
+//   sides (a kernel or copy that runs past a buffer by a page faults), filled
+//   with 0xA5 when allocated (code that assumes zeroed memory fails). Every
+//   copy and memset is checked against the live allocations.
+// - All streams share one in-order queue that runs only when the host
+//   waits (stream/context/event synchronize or query, a copy into pageable
+//   host memory, a synchronous free): a host read that forgets to wait sees
+//   stale data, as it could on a GPU, but always. Copies from pageable
+//   memory snapshot their source at the call, as the real driver stages it.
+// - Modules come from the host NVRTC (nvrtc.cpp): their "PTX" names a
+//   shared object of host-compiled kernels. A launch runs the grid block by
+//   block; the threads of a block are cooperative contexts that switch at
+//   __syncthreads (a block whose thread 0 never waits runs its threads one
+//   after another, and a later __syncthreads there aborts: divergent).
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+#include <vector>
+
+typedef int CUresult;
+typedef int CUdevice;
+typedef unsigned long long CUdeviceptr;
+enum {
+    CUDA_SUCCESS = 0, CUDA_ERROR_INVALID_VALUE = 1, CUDA_ERROR_OUT_OF_MEMORY = 2,
+    CUDA_ERROR_NOT_INITIALIZED = 3, CUDA_ERROR_INVALID_DEVICE = 101, CUDA_ERROR_INVALID_IMAGE = 200,
+    CUDA_ERROR_INVALID_CONTEXT = 201, CUDA_ERROR_INVALID_HANDLE = 400, CUDA_ERROR_NOT_FOUND = 500,
+    CUDA_ERROR_NOT_READY = 600, CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES = 701,
+    CUDA_ERROR_INVALID_PTX = 218, CUDA_ERROR_NOT_SUPPORTED = 801, CUDA_ERROR_UNKNOWN = 999,
+};
+
+namespace {
+
+struct Dim3 { unsigned x, y, z; };
+struct HcState { Dim3 threadIdx, blockIdx, blockDim, gridDim; void (*sync)(); };
+struct HcKernel { const char* name; void (*run)(void**); unsigned arity; const unsigned* sizes; };
+
+bool trace() {
+    static bool on = getenv("HOSTCUDA_TRACE") != nullptr;
+    return on;
+}
+
+[[noreturn]] void fatal(const char* what) {
+    fprintf(stderr, "hostcuda: %s\n", what);
+    fflush(stderr);
+    abort();
+}
+
+size_t env_size(const char* name, size_t fallback) {
+    const char* v = getenv(name);
+    return v && *v ? strtoull(v, nullptr, 10) : fallback;
+}
+
+int device_count() { return (int)env_size("HOSTCUDA_DEVICES", 1); }
+size_t device_memory() { return env_size("HOSTCUDA_MEMORY", size_t(4) << 30); }
+void compute_capability(int* major, int* minor) {
+    const char* v = getenv("HOSTCUDA_CC");
+    *major = 9; *minor = 0;
+    if (v && *v) sscanf(v, "%d.%d", major, minor);
+}
+
+struct Context { int device; };
+Context* contexts() {
+    static Context* all = [] {
+        auto* c = new Context[device_count() > 0 ? device_count() : 1];
+        for (int i = 0; i < device_count(); ++i) c[i].device = i;
+        return c;
+    }();
+    return all;
+}
+thread_local Context* current = nullptr;
+bool initialised = false;
+
+// ---- memory -------------------------------------------------------------------------
+struct Allocation { size_t size; int device; bool host; void* map; size_t map_len; };
+std::mutex mem_lock;
+std::map<uintptr_t, Allocation> allocations;  // by start address
+std::vector<size_t> used_per_device(64, 0);
+
+const size_t PAGE = 4096;
+
+// The allocation holding [p, p + len), if any.
+const Allocation* find(uintptr_t p, size_t len, uintptr_t* start) {
+    auto it = allocations.upper_bound(p);
+    if (it == allocations.begin()) return nullptr;
+    --it;
+    if (p < it->first || p - it->first > it->second.size || len > it->second.size - (p - it->first))
+        return nullptr;
+    *start = it->first;
+    return &it->second;
+}
+
+bool is_device_range(CUdeviceptr p, size_t len) {
+    std::lock_guard<std::mutex> l(mem_lock);
+    uintptr_t s;
+    const Allocation* a = find(p, len, &s);
+    return a && !a->host;
+}
+
+bool is_pinned_range(const void* p, size_t len) {
+    std::lock_guard<std::mutex> l(mem_lock);
+    uintptr_t s;
+    const Allocation* a = find((uintptr_t)p, len, &s);
+    return a && a->host;
+}
+
+// A buffer of `size` bytes ending 256-aligned right before a guard page.
+CUresult allocate(size_t size, int device, bool host, uintptr_t* out) {
+    size_t body = ((size ? size : 1) + 255) / 256 * 256;
+    size_t pages = (body + PAGE - 1) / PAGE * PAGE;
+    std::lock_guard<std::mutex> l(mem_lock);
+    if (!host && (size > device_memory() || used_per_device[device] > device_memory() - size))
+        return CUDA_ERROR_OUT_OF_MEMORY;
+    size_t len = pages + 2 * PAGE;
+    void* map = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (map == MAP_FAILED) return CUDA_ERROR_OUT_OF_MEMORY;
+    mprotect(map, PAGE, PROT_NONE);
+    mprotect((char*)map + PAGE + pages, PAGE, PROT_NONE);
+    uintptr_t start = (uintptr_t)map + PAGE + pages - body;
+    memset((void*)start, 0xA5, body);
+    allocations[start] = Allocation{size, device, host, map, len};
+    if (!host) used_per_device[device] += size;
+    *out = start;
+    return CUDA_SUCCESS;
+}
+
+CUresult release(uintptr_t p, bool host) {
+    std::lock_guard<std::mutex> l(mem_lock);
+    auto it = allocations.find(p);
+    if (it == allocations.end() || it->second.host != host) return CUDA_ERROR_INVALID_VALUE;
+    if (!host) used_per_device[it->second.device] -= it->second.size;
+    munmap(it->second.map, it->second.map_len);
+    allocations.erase(it);
+    return CUDA_SUCCESS;
+}
+
+// ---- the queue ----------------------------------------------------------------------
+std::recursive_mutex queue_lock;  // held while queued work runs
+std::vector<std::function<void()>> queue;
+CUresult sticky_error = CUDA_SUCCESS;
+
+void enqueue(std::function<void()> op) {
+    std::lock_guard<std::recursive_mutex> l(queue_lock);
+    queue.push_back(std::move(op));
+}
+
+void flush() {
+    std::lock_guard<std::recursive_mutex> l(queue_lock);
+    while (!queue.empty()) {
+        std::vector<std::function<void()>> now;
+        now.swap(queue);
+        for (auto& op : now) op();
+    }
+}
+
+// ---- kernels ------------------------------------------------------------------------
+struct Module { void* handle; HcState* state; std::string path; };
+struct Function { const HcKernel* kernel; Module* module; };
+
+const size_t STACK = 256 * 1024;
+struct Fiber { ucontext_t ctx; void* stack; bool done; bool waiting; };
+std::vector<Fiber> fibers;
+ucontext_t scheduler;
+HcState* running_state = nullptr;
+const HcKernel* running_kernel = nullptr;
+void** running_params = nullptr;
+unsigned running_thread = 0;
+bool direct_mode = false;
+
+void fiber_sync() {
+    if (direct_mode) {
+        fprintf(stderr, "hostcuda: kernel %s: __syncthreads reached by thread %u but not by thread 0 "
+                        "(divergent barrier)\n", running_kernel->name, running_thread);
+        abort();
+    }
+    Fiber& f = fibers[running_thread];
+    f.waiting = true;
+    swapcontext(&f.ctx, &scheduler);
+}
+
+void fiber_main() {
+    running_kernel->run(running_params);
+    fibers[running_thread].done = true;
+}
+
+void set_thread(unsigned t, const Dim3& block) {
+    running_thread = t;
+    running_state->threadIdx = Dim3{t % block.x, (t / block.x) % block.y, t / (block.x * block.y)};
+}
+
+// Runs one block: thread 0 on a fiber; if it finished without waiting,
+// the others directly; else every thread as a fiber, round by round.
+void run_block(unsigned threads, const Dim3& block) {
+    if (fibers.size() < threads) {
+        size_t old = fibers.size();
+        fibers.resize(threads);
+        for (size_t i = old; i < threads; ++i) {
+            fibers[i].stack = mmap(nullptr, STACK, PROT_READ | PROT_WRITE,
+                                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+            if (fibers[i].stack == MAP_FAILED) fatal("cannot map a thread stack");
+        }
+    }
+    auto start = [&](unsigned t) {
+        Fiber& f = fibers[t];
+        f.done = false;
+        f.waiting = false;
+        getcontext(&f.ctx);
+        f.ctx.uc_stack.ss_sp = f.stack;
+        f.ctx.uc_stack.ss_size = STACK;
+        f.ctx.uc_link = &scheduler;
+        makecontext(&f.ctx, fiber_main, 0);
+        set_thread(t, block);
+        swapcontext(&scheduler, &f.ctx);
+    };
+    direct_mode = false;
+    start(0);
+    if (fibers[0].done) {
+        direct_mode = true;
+        for (unsigned t = 1; t < threads; ++t) {
+            set_thread(t, block);
+            running_kernel->run(running_params);
+        }
+        direct_mode = false;
+        return;
+    }
+    for (unsigned t = 1; t < threads; ++t) start(t);
+    for (;;) {
+        bool all_done = true;
+        for (unsigned t = 0; t < threads; ++t) {
+            Fiber& f = fibers[t];
+            if (f.done) continue;
+            all_done = false;
+            if (!f.waiting) fatal("a thread neither finished nor waited");
+            f.waiting = false;
+            set_thread(t, block);
+            swapcontext(&scheduler, &f.ctx);
+        }
+        if (all_done) return;
+        // Threads that finished while others wait at a barrier: CUDA lets
+        // exited threads out of later barriers, so the rest go on.
+    }
+}
+
+void run_grid(Function* fn, Dim3 grid, Dim3 block, std::vector<unsigned char>* args,
+              std::vector<size_t>* offsets) {
+    std::vector<void*> params(offsets->size());
+    for (size_t i = 0; i < offsets->size(); ++i) params[i] = args->data() + (*offsets)[i];
+    HcState* st = fn->module->state;
+    st->gridDim = grid;
+    st->blockDim = block;
+    st->sync = fiber_sync;
+    running_state = st;
+    running_kernel = fn->kernel;
+    running_params = params.data();
+    unsigned threads = block.x * block.y * block.z;
+    for (unsigned z = 0; z < grid.z; ++z)
+        for (unsigned y = 0; y < grid.y; ++y)
+            for (unsigned x = 0; x < grid.x; ++x) {
+                st->blockIdx = Dim3{x, y, z};
+                run_block(threads, block);
+            }
+}
+
+}  // namespace
+
+extern "C" {
+
+CUresult cuInit(unsigned) { initialised = true; return CUDA_SUCCESS; }
+CUresult cuDriverGetVersion(int* v) { *v = 13000; return CUDA_SUCCESS; }
+CUresult cuDeviceGetCount(int* n) {
+    if (!initialised) return CUDA_ERROR_NOT_INITIALIZED;
+    *n = device_count();
+    return CUDA_SUCCESS;
+}
+CUresult cuDeviceGet(CUdevice* d, int ordinal) {
+    if (ordinal < 0 || ordinal >= device_count()) return CUDA_ERROR_INVALID_DEVICE;
+    *d = ordinal;
+    return CUDA_SUCCESS;
+}
+CUresult cuDeviceGetName(char* name, int len, CUdevice d) {
+    if (d < 0 || d >= device_count()) return CUDA_ERROR_INVALID_DEVICE;
+    snprintf(name, len, "hostcuda %d (CPU emulation)", d);
+    return CUDA_SUCCESS;
+}
+CUresult cuDeviceTotalMem_v2(size_t* bytes, CUdevice) { *bytes = device_memory(); return CUDA_SUCCESS; }
+CUresult cuDeviceGetAttribute(int* v, int attr, CUdevice d) {
+    if (d < 0 || d >= device_count()) return CUDA_ERROR_INVALID_DEVICE;
+    int major, minor;
+    compute_capability(&major, &minor);
+    switch (attr) {
+        case 1: *v = 1024; break;                          // max threads per block
+        case 2: case 3: *v = 1024; break;                  // max block dim x, y
+        case 4: *v = 64; break;                            // max block dim z
+        case 5: *v = 2147483647; break;                    // max grid dim x
+        case 6: case 7: *v = 65535; break;                 // max grid dim y, z
+        case 8: *v = 49152; break;                         // shared memory per block
+        case 10: *v = 32; break;                           // warp size
+        case 16: *v = 132; break;                          // multiprocessors
+        case 75: *v = major; break;
+        case 76: *v = minor; break;
+        case 115: *v = 1; break;                           // memory pools
+        default: *v = 0;
+    }
+    return CUDA_SUCCESS;
+}
+CUresult cuDevicePrimaryCtxRetain(void** ctx, CUdevice d) {
+    if (d < 0 || d >= device_count()) return CUDA_ERROR_INVALID_DEVICE;
+    *ctx = &contexts()[d];
+    return CUDA_SUCCESS;
+}
+CUresult cuDevicePrimaryCtxRelease_v2(CUdevice) { return CUDA_SUCCESS; }
+CUresult cuCtxSetCurrent(void* ctx) { current = (Context*)ctx; return CUDA_SUCCESS; }
+CUresult cuCtxGetCurrent(void** ctx) { *ctx = current; return CUDA_SUCCESS; }
+CUresult cuCtxPushCurrent_v2(void* ctx) { current = (Context*)ctx; return CUDA_SUCCESS; }
+CUresult cuCtxPopCurrent_v2(void** ctx) { if (ctx) *ctx = current; return CUDA_SUCCESS; }
+CUresult cuCtxGetDevice(CUdevice* d) {
+    if (!current) return CUDA_ERROR_INVALID_CONTEXT;
+    *d = current->device;
+    return CUDA_SUCCESS;
+}
+CUresult cuCtxSynchronize() { flush(); return sticky_error; }
+
+CUresult cuGetErrorName(CUresult e, const char** s) {
+    switch (e) {
+        case CUDA_SUCCESS: *s = "CUDA_SUCCESS"; break;
+        case CUDA_ERROR_INVALID_VALUE: *s = "CUDA_ERROR_INVALID_VALUE"; break;
+        case CUDA_ERROR_OUT_OF_MEMORY: *s = "CUDA_ERROR_OUT_OF_MEMORY"; break;
+        default: *s = "CUDA_ERROR_UNKNOWN";
+    }
+    return CUDA_SUCCESS;
+}
+CUresult cuGetErrorString(CUresult e, const char** s) { return cuGetErrorName(e, s); }
+
+// ---- streams and events ----
+CUresult cuStreamCreate(void** s, unsigned) { *s = new int(0); return CUDA_SUCCESS; }
+CUresult cuStreamCreateWithPriority(void** s, unsigned, int) { *s = new int(0); return CUDA_SUCCESS; }
+CUresult cuStreamDestroy_v2(void* s) { flush(); delete (int*)s; return CUDA_SUCCESS; }
+CUresult cuStreamSynchronize(void*) { flush(); return sticky_error; }
+CUresult cuStreamQuery(void*) { flush(); return CUDA_SUCCESS; }
+struct Event { bool recorded = false; };
+CUresult cuEventCreate(void** e, unsigned) { *e = new Event(); return CUDA_SUCCESS; }
+CUresult cuEventDestroy_v2(void* e) { flush(); delete (Event*)e; return CUDA_SUCCESS; }
+CUresult cuEventRecord(void* e, void*) {
+    Event* ev = (Event*)e;
+    enqueue([ev] { ev->recorded = true; });
+    return CUDA_SUCCESS;
+}
+CUresult cuEventRecordWithFlags(void* e, void* s, unsigned) { return cuEventRecord(e, s); }
+CUresult cuEventSynchronize(void*) { flush(); return sticky_error; }
+CUresult cuEventQuery(void*) { flush(); return CUDA_SUCCESS; }
+CUresult cuEventElapsedTime(float* ms, void*, void*) { flush(); *ms = 0; return CUDA_SUCCESS; }
+CUresult cuEventElapsedTime_v2(float* ms, void* a, void* b) { return cuEventElapsedTime(ms, a, b); }
+// One queue for every stream: a wait is already in order.
+CUresult cuStreamWaitEvent(void*, void*, unsigned) { return CUDA_SUCCESS; }
+CUresult cuLaunchHostFunc(void*, void (*fn)(void*), void* data) {
+    enqueue([fn, data] { fn(data); });
+    return CUDA_SUCCESS;
+}
+
+// ---- memory ----
+CUresult cuMemGetInfo_v2(size_t* free, size_t* total) {
+    if (!current) return CUDA_ERROR_INVALID_CONTEXT;
+    std::lock_guard<std::mutex> l(mem_lock);
+    *total = device_memory();
+    *free = *total - used_per_device[current->device];
+    return CUDA_SUCCESS;
+}
+CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t size) {
+    if (!current) return CUDA_ERROR_INVALID_CONTEXT;
+    uintptr_t out;
+    CUresult r = allocate(size, current->device, false, &out);
+    if (r == CUDA_SUCCESS) *p = out;
+    if (trace()) fprintf(stderr, "hostcuda: cuMemAlloc %zu -> %d\n", size, r);
+    return r;
+}
+CUresult cuMemAllocAsync(CUdeviceptr* p, size_t size, void*) { return cuMemAlloc_v2(p, size); }
+CUresult cuMemFree_v2(CUdeviceptr p) { flush(); return release(p, false); }
+CUresult cuMemFreeAsync(CUdeviceptr p, void*) {
+    {
+        std::lock_guard<std::mutex> l(mem_lock);
+        auto it = allocations.find(p);
+        if (it == allocations.end() || it->second.host) return CUDA_ERROR_INVALID_VALUE;
+    }
+    enqueue([p] { release(p, false); });
+    return CUDA_SUCCESS;
+}
+CUresult cuMemHostAlloc(void** p, size_t size, unsigned) {
+    uintptr_t out;
+    CUresult r = allocate(size, 0, true, &out);
+    if (r == CUDA_SUCCESS) *p = (void*)out;
+    return r;
+}
+CUresult cuMemAllocHost_v2(void** p, size_t size) { return cuMemHostAlloc(p, size, 0); }
+CUresult cuMemFreeHost(void* p) { flush(); return release((uintptr_t)p, true); }
+
+CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, size_t n, void*) {
+    if (n == 0) return CUDA_SUCCESS;
+    if (!is_device_range(dst, n)) return CUDA_ERROR_INVALID_VALUE;
+    if (is_pinned_range(src, n)) {
+        enqueue([dst, src, n] { memcpy((void*)dst, src, n); });
+    } else {
+        auto copy = std::make_shared<std::vector<unsigned char>>((const unsigned char*)src,
+                                                                 (const unsigned char*)src + n);
+        enqueue([dst, copy] { memcpy((void*)dst, copy->data(), copy->size()); });
+    }
+    return CUDA_SUCCESS;
+}
+CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, size_t n) {
+    CUresult r = cuMemcpyHtoDAsync_v2(dst, src, n, nullptr);
+    flush();
+    return r;
+}
+CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, size_t n, void*) {
+    if (n == 0) return CUDA_SUCCESS;
+    if (!is_device_range(src, n)) return CUDA_ERROR_INVALID_VALUE;
+    enqueue([dst, src, n] { memcpy(dst, (const void*)src, n); });
+    // Into pageable memory the call returns once the copy is done.
+    if (!is_pinned_range(dst, n)) flush();
+    return CUDA_SUCCESS;
+}
+CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, size_t n) {
+    CUresult r = cuMemcpyDtoHAsync_v2(dst, src, n, nullptr);
+    flush();
+    return r;
+}
+CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, void*) {
+    if (n == 0) return CUDA_SUCCESS;
+    if (!is_device_range(dst, n) || !is_device_range(src, n)) return CUDA_ERROR_INVALID_VALUE;
+    enqueue([dst, src, n] { memmove((void*)dst, (const void*)src, n); });
+    return CUDA_SUCCESS;
+}
+CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t n) {
+    CUresult r = cuMemcpyDtoDAsync_v2(dst, src, n, nullptr);
+    flush();
+    return r;
+}
+CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char v, size_t n, void*) {
+    if (n == 0) return CUDA_SUCCESS;
+    if (!is_device_range(dst, n)) return CUDA_ERROR_INVALID_VALUE;
+    enqueue([dst, v, n] { memset((void*)dst, v, n); });
+    return CUDA_SUCCESS;
+}
+CUresult cuMemsetD8_v2(CUdeviceptr dst, unsigned char v, size_t n) {
+    CUresult r = cuMemsetD8Async(dst, v, n, nullptr);
+    flush();
+    return r;
+}
+CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned v, size_t n, void*) {
+    if (n == 0) return CUDA_SUCCESS;
+    if (!is_device_range(dst, n * 4)) return CUDA_ERROR_INVALID_VALUE;
+    enqueue([dst, v, n] { for (size_t i = 0; i < n; ++i) ((unsigned*)dst)[i] = v; });
+    return CUDA_SUCCESS;
+}
+
+// CU_POINTER_ATTRIBUTE_MEMORY_TYPE (2), DEVICE_ORDINAL (9), RANGE_START_ADDR
+// (11), RANGE_SIZE (12).
+CUresult cuPointerGetAttribute(void* data, int attr, CUdeviceptr p) {
+    std::lock_guard<std::mutex> l(mem_lock);
+    uintptr_t start;
+    const Allocation* a = find(p, 0, &start);
+    if (!a) return CUDA_ERROR_INVALID_VALUE;
+    switch (attr) {
+        case 2: *(unsigned*)data = a->host ? 1 : 2; break;
+        case 9: *(int*)data = a->device; break;
+        case 11: *(CUdeviceptr*)data = start; break;
+        case 12: *(size_t*)data = a->size; break;
+        default: return CUDA_ERROR_INVALID_VALUE;
+    }
+    return CUDA_SUCCESS;
+}
+
+// ---- modules and launches ----
+// The host NVRTC's "PTX": a comment line, then "// so <path>".
+CUresult cuModuleLoadData(void** module, const void* image) {
+    const char* text = (const char*)image;
+    const char* tag = strstr(text, "\n// so ");
+    if (strncmp(text, "// hostcuda", 11) != 0 || !tag) return CUDA_ERROR_INVALID_PTX;
+    std::string path(tag + 7, strcspn(tag + 7, "\n"));
+    void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        fprintf(stderr, "hostcuda: dlopen %s: %s\n", path.c_str(), dlerror());
+        return CUDA_ERROR_INVALID_IMAGE;
+    }
+    auto state = (HcState * (*)()) dlsym(h, "hc_state_ptr");
+    if (!state || !dlsym(h, "hc_kernels")) return CUDA_ERROR_INVALID_IMAGE;
+    *module = new Module{h, state(), path};
+    return CUDA_SUCCESS;
+}
+CUresult cuModuleLoadDataEx(void** m, const void* image, unsigned, void*, void*) {
+    return cuModuleLoadData(m, image);
+}
+CUresult cuModuleUnload(void* m) {
+    flush();
+    // The shared object stays loaded: functions of it may still be cached.
+    delete (Module*)m;
+    return CUDA_SUCCESS;
+}
+CUresult cuModuleGetFunction(void** f, void* m, const char* name) {
+    Module* mod = (Module*)m;
+    auto table = (const HcKernel*)dlsym(mod->handle, "hc_kernels");
+    for (const HcKernel* k = table; k->name; ++k)
+        if (strcmp(k->name, name) == 0) {
+            *f = new Function{k, new Module(*mod)};
+            return CUDA_SUCCESS;
+        }
+    return CUDA_ERROR_NOT_FOUND;
+}
+CUresult cuFuncGetAttribute(int* v, int, void*) { *v = 0; return CUDA_SUCCESS; }
+CUresult cuFuncSetAttribute(void*, int, int) { return CUDA_SUCCESS; }
+CUresult cuFuncSetCacheConfig(void*, int) { return CUDA_SUCCESS; }
+
+CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
+                        unsigned bz, unsigned shared, void*, void** params, void** extra) {
+    Function* fn = (Function*)f;
+    if (!fn || extra) return CUDA_ERROR_INVALID_VALUE;
+    unsigned long long threads = (unsigned long long)bx * by * bz;
+    if (gx == 0 || gy == 0 || gz == 0 || threads == 0 || gy > 65535 || gz > 65535 || threads > 1024 ||
+        bz > 64 || shared > 49152) {
+        fprintf(stderr, "hostcuda: launch of %s with grid (%u, %u, %u), block (%u, %u, %u), %u B shared: "
+                        "out of the device's limits\n", fn->kernel->name, gx, gy, gz, bx, by, bz, shared);
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    // Arguments are copied at the launch, as the driver does.
+    auto args = std::make_shared<std::vector<unsigned char>>();
+    auto offsets = std::make_shared<std::vector<size_t>>();
+    for (unsigned i = 0; i < fn->kernel->arity; ++i) {
+        size_t size = fn->kernel->sizes[i];
+        size_t at = (args->size() + 15) / 16 * 16;
+        args->resize(at + size);
+        memcpy(args->data() + at, params[i], size);
+        offsets->push_back(at);
+    }
+    if (trace())
+        fprintf(stderr, "hostcuda: launch %s grid %u block %u\n", fn->kernel->name, gx, bx);
+    Dim3 grid{gx, gy, gz}, block{bx, by, bz};
+    enqueue([fn, grid, block, args, offsets] { run_grid(fn, grid, block, args.get(), offsets.get()); });
+    return CUDA_SUCCESS;
+}
+
+}  // extern "C"
