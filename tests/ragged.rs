@@ -237,7 +237,7 @@ fn from_tensor_lengths_padding_and_ragged_rank() {
 
 #[test]
 fn concat_map_and_numpy() {
-    for_each_device(|_device| {
+    for_each_device(|device| {
         let a = ragged![[[1, 2]], [[3], []]];
         let b = ragged![[], [[4, 5, 6]]];
         let c = RaggedTensor::concat(&[&a, &b]).unwrap();
@@ -260,12 +260,19 @@ fn concat_map_and_numpy() {
             nested[1].view_typed::<i64>().unwrap().as_slice().unwrap(),
             [0, 2, 3, 3, 6]
         );
-        // Moved out without a copy when the ragged tensor holds the only handles.
+        // Moved out without a copy when the ragged tensor holds the only
+        // handles (host values; device values are downloaded).
         let rows: Vec<Vec<u8>> = vec![vec![1, 2], vec![3]];
         let rt = RaggedTensor::from_nested(&rows).unwrap();
-        let ptr = rt.flat_values().view::<u8>().unwrap().as_ptr();
+        let ptr = (device == Device::Cpu).then(|| rt.flat_values().view::<u8>().unwrap().as_ptr());
         let (values, _) = rt.into_numpy().unwrap();
-        assert_eq!(values.view_typed::<u8>().unwrap().as_ptr(), ptr);
+        assert_eq!(
+            values.view_typed::<u8>().unwrap().as_slice().unwrap(),
+            [1, 2, 3]
+        );
+        if let Some(ptr) = ptr {
+            assert_eq!(values.view_typed::<u8>().unwrap().as_ptr(), ptr);
+        }
         // ToNumpy inside a tuple.
         let (x, (v, s)) = (here([1.0f32]), ragged![[1u16], []]).numpy().unwrap();
         assert_eq!((x.len(), v.dtype(), s[0].len()), (1, DType::U16, 3));
@@ -554,7 +561,7 @@ fn to_sparse_of_rows_with_an_empty_one() {
     for_each_device(|device| {
         let rt = RaggedTensor::from_row_splits(
             Tensor::from_vec(vec![1, 2, 3], [3]).unwrap(),
-            Tensor::from([0i64, 2, 2, 3]),
+            here([0i64, 2, 2, 3]),
         )
         .unwrap();
         let st = rt.to_sparse().unwrap();
@@ -634,5 +641,74 @@ fn to_sparse_of_a_large_tensor() {
             st.values().to_vec::<i64>().unwrap(),
             (0..2 * nvals).collect::<Vec<_>>()
         );
+    });
+}
+
+/// A ragged tensor's parts share one device: a constructor given values
+/// on a GPU and a row partition on the host refuses them, naming both, and
+/// partitions computed from a device tensor stay on its device.
+#[test]
+fn parts_on_two_devices_are_refused() {
+    for_each_device(|device| {
+        if device == Device::Cpu {
+            return;
+        }
+        let values = here([1, 2, 3]);
+        let host = |v: &[i64]| Tensor::from(v.to_vec());
+        let e = RaggedTensor::from_row_splits(values.clone(), host(&[0, 2, 3])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "from_row_splits: values live on {device} but row_splits on cpu; a ragged \
+                 tensor's parts share one device: move row_splits with \
+                 .to_device(Device::{device:?}) first"
+            )
+        );
+        let err = |r: tensorbridge::Result<RaggedTensor>| r.unwrap_err().to_string();
+        assert!(
+            err(RaggedTensor::from_row_lengths(
+                values.clone(),
+                host(&[2, 1])
+            ))
+            .contains("but row_lengths on cpu")
+        );
+        assert!(
+            err(RaggedTensor::from_value_rowids(
+                values.clone(),
+                host(&[0, 0, 1]),
+                None
+            ))
+            .contains("but value_rowids on cpu")
+        );
+        assert!(
+            err(RaggedTensor::from_nested_row_splits(
+                values.clone(),
+                vec![host(&[0, 1]), here([0i64, 2, 3])]
+            ))
+            .contains("but nested_row_splits[0] on cpu")
+        );
+        assert!(
+            err(RaggedTensor::from_nested_row_lengths(
+                values.clone(),
+                vec![here([1i64]), host(&[2, 1])]
+            ))
+            .contains("but nested_row_lengths[1] on cpu")
+        );
+        // On one device, every part and every derived partition stays there.
+        let rt = RaggedTensor::from_row_lengths(values, here([2i64, 0, 1])).unwrap();
+        assert_eq!(rt.row_splits().device(), device);
+        assert_eq!(rt.row_lengths().unwrap().device(), device);
+        assert_eq!(
+            rt.value_rowids().unwrap().to_vec::<i64>().unwrap(),
+            [0, 0, 2]
+        );
+        assert_eq!(rt.value_rowids().unwrap().device(), device);
+        let both = RaggedTensor::concat(&[&rt, &rt]).unwrap();
+        assert_eq!(both.row_splits().device(), device);
+        assert_eq!(
+            both.row_splits().to_vec::<i64>().unwrap(),
+            [0, 2, 2, 3, 5, 5, 6]
+        );
+        assert_eq!(rt.to_string(), "<tf.RaggedTensor [[1, 2], [], [3]]>");
     });
 }

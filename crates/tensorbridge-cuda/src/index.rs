@@ -397,7 +397,10 @@ impl CudaDevice {
         let n_up = product("scatter_nd updates", &[n, inner])?;
         check_out("scatter_nd", out, elem, total)?;
         check_out("scatter_nd updates", updates, elem, n_up)?;
-        if n == 0 || total == 0 {
+        // An empty output still has its coordinates checked, and repeats
+        // refused in Error mode, as on the CPU; only rows of no elements
+        // (or no rows at all) are skipped.
+        if n == 0 || (k == 0 && total == 0) {
             return Ok(());
         }
         if n >= u32::MAX as usize {
@@ -440,6 +443,9 @@ impl CudaDevice {
             n_up as u64,
             inner as u64,
         );
+        if n_up == 0 && mode != ScatterMode::Error {
+            return Ok(());
+        }
         if mode == ScatterMode::Add && direct_add(elem) {
             let f = self.function(&INDEX, &format!("scatter_add_direct_{}", elem.suffix()))?;
             // scatter_add_direct_T(const void* idx, u32 wide, u32 k, Meta dm, const T* updates, T* out, u64 total, u64 inner)
@@ -455,6 +461,9 @@ impl CudaDevice {
             // scatter_mark(const void* idx, u32 wide, u64 n, u32 k, Meta dm, u32* bits, u64* err)
             launch!(self, f, grid(n64); &ip, &w, &n64, &kk, &dm, &bp, &fp)?;
             if self.read_flag(&flag)?.is_none() {
+                if n_up == 0 {
+                    return Ok(());
+                }
                 let f = self.function(&INDEX, &format!("scatter_write_{}", size_suffix(elem)))?;
                 // scatter_write_bN(const void* idx, u32 wide, u32 k, Meta dm, const T* updates, T* out, u64 total, u64 inner)
                 return launch!(self, f, grid(tot_up); &ip, &w, &kk, &dm, &up, &op, &tot_up, &inn);

@@ -3,7 +3,7 @@
 
 use tensorbridge_core::{DType, Error, Result, SliceArg, Tensor};
 
-use crate::splits::{alloc_vec, host_i64, nrows_of};
+use crate::splits::{alloc_vec, host_i64, i64_tensor_on, nrows_of};
 use crate::{RaggedTensor, RaggedValues};
 
 impl RaggedTensor {
@@ -134,7 +134,7 @@ impl RaggedTensor {
         for (o, w) in out.iter_mut().zip(s.windows(2)) {
             *o = w[1] - w[0];
         }
-        Ok(Tensor::from(out))
+        i64_tensor_on(self.splits[0].device(), out)
     }
 
     /// The row of each item one level down (`rt.value_rowids()`): entry
@@ -154,7 +154,7 @@ impl RaggedTensor {
         for (r, w) in s.windows(2).enumerate() {
             out[w[0] as usize..w[1] as usize].fill(r as i64);
         }
-        Ok(Tensor::from(out))
+        i64_tensor_on(self.splits[0].device(), out)
     }
 
     /// The longest row of each level of ragged dims, outermost first.
@@ -260,9 +260,10 @@ impl RaggedTensor {
             let s = host_i64(level)?;
             let part = &s[a as usize..=b as usize];
             let base = part[0];
-            splits.push(Tensor::from(
-                part.iter().map(|&x| x - base).collect::<Vec<_>>(),
-            ));
+            splits.push(i64_tensor_on(
+                self.flat_values.device(),
+                part.iter().map(|&x| x - base).collect(),
+            )?);
             (a, b) = (s[a as usize], s[b as usize]);
         }
         let values =

@@ -3,7 +3,7 @@
 use tensorbridge_core::{Error, Result, Tensor};
 
 use crate::RaggedTensor;
-use crate::splits::{alloc_vec, host_i64, invalid};
+use crate::splits::{alloc_vec, host_i64, i64_tensor_on, invalid};
 
 impl RaggedTensor {
     /// The rows of every tensor of `tensors`, one after the other
@@ -69,7 +69,7 @@ impl RaggedTensor {
                     }
                     offset += p[p.len() - 1];
                 }
-                Ok(Tensor::from(out))
+                i64_tensor_on(values.device(), out)
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(RaggedTensor::from_parts(values, splits))

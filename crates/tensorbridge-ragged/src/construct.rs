@@ -5,7 +5,8 @@ use tensorbridge_core::{Result, Tensor};
 
 use crate::RaggedTensor;
 use crate::splits::{
-    alloc_vec, check_splits, host_i64, int_vector, invalid, nrows_of, splits_from_lengths,
+    alloc_vec, check_same_device, check_splits, host_i64, i64_tensor_on, int_vector, invalid,
+    nrows_of, splits_from_lengths,
 };
 
 /// Checks that `values` can be partitioned: at least one axis of rows.
@@ -48,6 +49,7 @@ fn from_checked_levels(
     let mut last_is = "the number of values (values.shape[0])".to_owned();
     for (j, s) in splits.iter().enumerate().rev() {
         let name = level_name("row_splits", j, nested);
+        check_same_device(op, &values, &name, s)?;
         check_splits(op, &name, &host_i64(s)?, expected, &last_is)?;
         expected = nrows_of(s);
         last_is = format!("the number of rows of {name} (its length - 1)");
@@ -113,6 +115,7 @@ impl RaggedTensor {
             OP,
             "row_lengths",
             &row_lengths,
+            &values,
             values.dims()[0],
             "there are",
             "values (values.shape[0])",
@@ -149,6 +152,7 @@ impl RaggedTensor {
     ) -> Result<RaggedTensor> {
         const OP: &str = "from_value_rowids";
         check_values(OP, &values)?;
+        check_same_device(OP, &values, "value_rowids", &value_rowids)?;
         let ids_t = int_vector(OP, "value_rowids", &value_rowids)?;
         let ids = host_i64(&ids_t)?;
         let nvals = values.dims()[0];
@@ -210,7 +214,8 @@ impl RaggedTensor {
             }
             splits[r + 1] = k as i64;
         }
-        Ok(RaggedTensor::from_parts(values, vec![Tensor::from(splits)]))
+        let splits = i64_tensor_on(values.device(), splits)?;
+        Ok(RaggedTensor::from_parts(values, vec![splits]))
     }
 
     /// A ragged tensor with several ragged dimensions
@@ -292,7 +297,7 @@ impl RaggedTensor {
         let mut there = "there are";
         for (j, l) in nested_row_lengths.iter().enumerate().rev() {
             let name = level_name("row_lengths", j, true);
-            let s = lengths_to_splits(OP, &name, l, expected, there, &what)?;
+            let s = lengths_to_splits(OP, &name, l, &values, expected, there, &what)?;
             expected = nrows_of(&s);
             what = format!("rows ({name} has that many entries)");
             there = "the next level has";
@@ -303,15 +308,19 @@ impl RaggedTensor {
     }
 }
 
-/// Row splits from a lengths tensor that must sum to `expected`.
+/// Row splits from a lengths tensor (on the device of `values`) that must
+/// sum to `expected`, on that device.
+#[expect(clippy::too_many_arguments, reason = "the parts of one error message")]
 fn lengths_to_splits(
     op: &'static str,
     name: &str,
     lengths: &Tensor,
+    values: &Tensor,
     expected: usize,
     there: &str,
     what: &str,
 ) -> Result<Tensor> {
+    check_same_device(op, values, name, lengths)?;
     let lengths = int_vector(op, name, lengths)?;
     let splits = splits_from_lengths(op, name, &host_i64(&lengths)?)?;
     let total = splits[splits.len() - 1];
@@ -321,5 +330,5 @@ fn lengths_to_splits(
             format!("{name} sum to {total} but {there} {expected} {what}"),
         ));
     }
-    Ok(Tensor::from(splits))
+    i64_tensor_on(values.device(), splits)
 }

@@ -177,7 +177,12 @@ fn write_lists<T: Element + PyRepr>(
 impl RaggedTensor {
     /// The nested list text of the values, `[[1, 2, 3], [4, 5], [6]]`.
     pub(crate) fn list_text(&self) -> Result<String, fmt::Error> {
-        let values = self.flat_values.contiguous().map_err(|_| fmt::Error)?;
+        // Device values are printed from a host copy.
+        let values = self
+            .flat_values
+            .cpu()
+            .and_then(|v| v.contiguous())
+            .map_err(|_| fmt::Error)?;
         let mut out = String::new();
         with_dtype!(values.dtype(), T => write_lists::<T>(self, &values, &mut out))?;
         Ok(out)

@@ -4,7 +4,7 @@
 use tensorbridge_core::{Result, Tensor};
 
 use crate::RaggedTensor;
-use crate::splits::{alloc_vec, host_i64, int_vector, invalid, splits_from_lengths};
+use crate::splits::{alloc_vec, host_i64, i64_tensor_on, int_vector, invalid, splits_from_lengths};
 
 const OP: &str = "from_tensor";
 
@@ -150,18 +150,19 @@ impl RaggedTensor {
                             o += 1;
                         }
                     }
-                    all.index_select(0, &Tensor::from(idx))?
+                    all.index_select(0, &i64_tensor_on(all.device(), idx)?)?
                 };
                 (values, splits)
             }
         };
+        let device = values.device();
         let mut splits: Vec<Tensor> = (1..k)
             .map(|j| {
                 let rows: usize = dims[..j].iter().product();
-                Tensor::from((0..=rows).map(|r| (r * dims[j]) as i64).collect::<Vec<_>>())
+                i64_tensor_on(device, (0..=rows).map(|r| (r * dims[j]) as i64).collect())
             })
-            .collect();
-        splits.push(Tensor::from(inner_splits));
+            .collect::<Result<_>>()?;
+        splits.push(i64_tensor_on(device, inner_splits)?);
         Ok(RaggedTensor::from_parts(values, splits))
     }
 }
@@ -206,7 +207,8 @@ fn padding_lengths(flat: &Tensor, padding: &Tensor, rest: &[usize]) -> Result<Ve
         let axes: Vec<isize> = (2..2 + rest.len() as isize).collect();
         is_pad = is_pad.all(&axes, false)?;
     }
-    let is_pad = is_pad.contiguous()?;
+    // The mask is read here, on the host (one byte per position).
+    let is_pad = is_pad.cpu()?.contiguous()?;
     let mask = is_pad.view::<bool>()?;
     let mask = mask.to_slice().unwrap_or(&[]);
     let mut out = alloc_vec::<i64>(nrows)?;

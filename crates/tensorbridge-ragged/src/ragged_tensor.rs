@@ -128,6 +128,10 @@ impl RaggedTensor {
     /// A ragged tensor from parts already validated.
     pub(crate) fn from_parts(flat_values: Tensor, splits: Vec<Tensor>) -> RaggedTensor {
         debug_assert!(!splits.is_empty());
+        debug_assert!(
+            splits.iter().all(|s| s.device() == flat_values.device()),
+            "a ragged tensor's parts share one device"
+        );
         RaggedTensor {
             flat_values,
             splits,

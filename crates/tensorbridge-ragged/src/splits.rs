@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use tensorbridge_core::{DType, Element, Error, Result, Tensor};
+use tensorbridge_core::{DType, Device, Element, Error, Result, Tensor};
 
 /// Shorthand for [`Error::InvalidArgument`].
 pub(crate) fn invalid(op: &'static str, what: impl Into<String>) -> Error {
@@ -11,6 +11,34 @@ pub(crate) fn invalid(op: &'static str, what: impl Into<String>) -> Error {
         op,
         what: what.into(),
     }
+}
+
+/// Checks that the row partition `name` lives where `values` does: a
+/// ragged tensor's parts share one device, and tensorbridge never copies a
+/// caller's tensor between devices silently.
+pub(crate) fn check_same_device(
+    op: &'static str,
+    values: &Tensor,
+    name: &str,
+    t: &Tensor,
+) -> Result<()> {
+    let (v, p) = (values.device(), t.device());
+    if v == p {
+        return Ok(());
+    }
+    Err(invalid(
+        op,
+        format!(
+            "values live on {v} but {name} on {p}; a ragged tensor's parts share one device: \
+             move {name} with .to_device(Device::{v:?}) first"
+        ),
+    ))
+}
+
+/// A row partition (or index list) built on the host, as a rank-1 int64
+/// tensor on `device`, beside the values it partitions.
+pub(crate) fn i64_tensor_on(device: Device, v: Vec<i64>) -> Result<Tensor> {
+    Tensor::from(v).to_device(device)
 }
 
 /// `t` as a contiguous rank-1 int64 tensor: int32 is widened, any other

@@ -238,9 +238,10 @@ impl SparseTensor {
         matrix_from_parts(indices, values, m.shape())
     }
 
-    /// As [`SparseTensor::from_csr`], taking the matrix: a CSR matrix's
-    /// data `Vec` becomes the values tensor's buffer without a copy (only
-    /// the int64 indices are built).
+    /// As [`SparseTensor::from_csr`], taking the matrix: on the host, a CSR
+    /// matrix's data `Vec` becomes the values tensor's buffer without a
+    /// copy (only the int64 indices are built); under a GPU scope it is
+    /// uploaded once, like every constructor from host data.
     ///
     /// **Errors**: as [`SparseTensor::from_csr`].
     ///

@@ -161,8 +161,10 @@ impl Plan {
 /// `constants`) to the device of its other inputs, as TensorFlow's placer
 /// puts a constant next to its consumer: a graph fed GPU tensors runs its
 /// `x * 2.0` on the GPU instead of refusing a CPU scalar. Fed and computed
-/// inputs never move (operands on two devices stay an error). The moved
-/// constant replaces the slot's value for the rest of this run only.
+/// inputs never move (operands on two devices stay an error); an op whose
+/// inputs are all constants runs on the device of its first constant that
+/// is not on the CPU. The moved constant replaces the slot's value for the
+/// rest of this run only.
 fn place_constants(
     slots: &mut [Option<Tensor>],
     inputs: &[usize],
@@ -174,10 +176,13 @@ fn place_constants(
             .map(Tensor::device)
             .expect("inputs are computed before use")
     };
+    // An op of constants only (unfolded, as with optimizations off) runs
+    // where its first accelerator constant lives.
     let Some(target) = inputs
         .iter()
         .find(|&&s| !constants.contains(&s))
         .map(|&s| device_of(s, slots))
+        .or_else(|| constants_device(inputs.iter().map(|&s| device_of(s, slots))))
     else {
         return Ok(());
     };
@@ -191,6 +196,16 @@ fn place_constants(
         }
     }
     Ok(())
+}
+
+/// Where an op whose inputs are all constants runs (at plan time when it is
+/// folded, at run time when it is not): on the first accelerator among
+/// their `devices`, so that a GPU constant combined with a scalar made on
+/// the host stays on the GPU; `None` when they are all on the CPU.
+pub(crate) fn constants_device(
+    devices: impl IntoIterator<Item = crate::Device>,
+) -> Option<crate::Device> {
+    devices.into_iter().find(|&d| d != crate::Device::Cpu)
 }
 
 /// Lowers the live nodes of `ir` to steps over slots.

@@ -24,7 +24,12 @@ pub(crate) fn fold(ir: &mut Ir) {
                 _ => unreachable!("checked to be constants"),
             })
             .collect();
-        if let Ok(value) = op.execute(&values) {
+        // Constants on two devices are moved where the run would put them.
+        let placed = match crate::graph::plan::constants_device(values.iter().map(|t| t.device())) {
+            Some(device) => values.iter().map(|t| t.to_device(device)).collect(),
+            None => Ok(values),
+        };
+        if let Ok(value) = placed.and_then(|values| op.execute(&values)) {
             let node = &mut ir.nodes[i];
             node.kind = IrKind::Op(Op::Constant(value));
             node.inputs.clear();
