@@ -310,7 +310,6 @@ impl RaggedTensor {
 
 /// Row splits from a lengths tensor (on the device of `values`) that must
 /// sum to `expected`, on that device.
-#[expect(clippy::too_many_arguments, reason = "the parts of one error message")]
 fn lengths_to_splits(
     op: &'static str,
     name: &str,
