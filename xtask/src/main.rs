@@ -11,6 +11,7 @@
 
 mod bench;
 mod fuzz;
+mod hostcuda;
 mod python;
 mod test;
 mod venv;

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::{Result, cargo, describe, human_duration, python, venv};
+use crate::{Result, cargo, describe, hostcuda, human_duration, python, venv};
 
 /// What an invocation runs.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -14,6 +14,10 @@ enum Program {
     PythonVenv,
     /// Builds the Python module into the venv with maturin and runs pytest.
     PythonModule,
+    /// Builds the host-emulated CUDA libraries (hostcuda).
+    HostCudaBuild,
+    /// `cargo` with the arguments, against the hostcuda device.
+    CargoOnHostCuda,
 }
 
 /// One invocation of a step.
@@ -31,6 +35,11 @@ impl Invocation {
     fn line(&self) -> String {
         match self.program {
             Program::Cargo => describe(self.env, self.args),
+            Program::CargoOnHostCuda => format!(
+                "LD_LIBRARY_PATH=target/hostcuda {}",
+                describe(self.env, self.args)
+            ),
+            Program::HostCudaBuild => hostcuda::DESCRIPTION.to_owned(),
             Program::PythonVenv => venv::DESCRIPTION.to_owned(),
             Program::PythonModule => python::DESCRIPTION.to_owned(),
         }
@@ -50,6 +59,16 @@ const fn cargo_args(args: &'static [&'static str]) -> Invocation {
     Invocation {
         program: Program::Cargo,
         env: &[],
+        args,
+    }
+}
+
+/// A cargo invocation against the hostcuda device, with GPU skips made
+/// failures.
+const fn on_hostcuda(args: &'static [&'static str]) -> Invocation {
+    Invocation {
+        program: Program::CargoOnHostCuda,
+        env: &[("TENSORBRIDGE_EXPECT_CUDA", "1")],
         args,
     }
 }
@@ -118,6 +137,48 @@ const STEPS: &[Step] = &[
         ])],
     },
     Step {
+        title: "every device suite on hostcuda (the CUDA driver, NVRTC and cuBLAS emulated on the CPU): \
+                the GPU iterations run",
+        invocations: &[
+            Invocation {
+                program: Program::HostCudaBuild,
+                env: &[],
+                args: &[],
+            },
+            on_hostcuda(&["test", "-p", "tensorbridge-tests", "--features", "cuda"]),
+            // The PTX checks need the real NVRTC (step 5 runs them).
+            on_hostcuda(&[
+                "test",
+                "-p",
+                "tensorbridge-cuda",
+                "--lib",
+                "--test",
+                "gpu",
+                "--",
+                "--skip",
+                "nvrtc_compiles",
+                "--skip",
+                "fused_ptx_is_cached",
+            ]),
+            on_hostcuda(&["test", "-p", "tensorbridge-cuda", "--doc"]),
+            on_hostcuda(&[
+                "test",
+                "-p",
+                "tensorbridge-core",
+                "-p",
+                "tensorbridge-numpy",
+                "-p",
+                "tensorbridge-sparse",
+                "-p",
+                "tensorbridge-ragged",
+                "-p",
+                "tensorbridge",
+                "--features",
+                "tensorbridge/cuda,tensorbridge/dlpack",
+            ]),
+        ],
+    },
+    Step {
         title: "benches in test mode",
         invocations: &[cargo_args(&[
             "test",
@@ -164,9 +225,13 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         for invocation in step.invocations {
             let line = invocation.line();
             println!("\n==> [{number}/{total}] {}: {line}", step.title);
-            if invocation.program != Program::Cargo {
+            if !matches!(
+                invocation.program,
+                Program::Cargo | Program::CargoOnHostCuda
+            ) {
                 let outcome = match invocation.program {
                     Program::PythonVenv => venv::ensure(),
+                    Program::HostCudaBuild => hostcuda::build(),
                     _ => python::test(),
                 };
                 outcome.map_err(|e| {
@@ -182,10 +247,12 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
             // The interop suite finds the venv's interpreter here (set for
             // every cargo step; only the tests read it).
             command.env("TENSORBRIDGE_PYTHON", venv::python());
-            // tensorbridge-cuda's NVRTC test loads libnvrtc.so.13 from the
-            // venv's nvidia-cuda-nvrtc wheel (dlopen by name: the loader
-            // must find it).
-            if let Some(dir) = venv::nvrtc_lib_dir() {
+            if invocation.program == Program::CargoOnHostCuda {
+                hostcuda::configure(&mut command);
+            } else if let Some(dir) = venv::nvrtc_lib_dir() {
+                // tensorbridge-cuda's NVRTC test loads libnvrtc.so.13 from
+                // the venv's nvidia-cuda-nvrtc wheel (dlopen by name: the
+                // loader must find it).
                 let current = std::env::var_os("LD_LIBRARY_PATH");
                 command.env(
                     "LD_LIBRARY_PATH",
@@ -257,6 +324,18 @@ mod tests {
                  TENSORBRIDGE_EXPECT_EMULATION=1 cargo test --workspace",
                 "(cd python && maturin develop) && .venv/bin/python -m pytest -q tests/python",
                 "cargo test -p tensorbridge-tests --features cuda",
+                "bash crates/tensorbridge-cuda/emulation/hostcuda/build.sh target/hostcuda",
+                "LD_LIBRARY_PATH=target/hostcuda TENSORBRIDGE_EXPECT_CUDA=1 cargo test -p \
+                 tensorbridge-tests --features cuda",
+                "LD_LIBRARY_PATH=target/hostcuda TENSORBRIDGE_EXPECT_CUDA=1 cargo test -p \
+                 tensorbridge-cuda --lib --test gpu -- --skip nvrtc_compiles --skip \
+                 fused_ptx_is_cached",
+                "LD_LIBRARY_PATH=target/hostcuda TENSORBRIDGE_EXPECT_CUDA=1 cargo test -p \
+                 tensorbridge-cuda --doc",
+                "LD_LIBRARY_PATH=target/hostcuda TENSORBRIDGE_EXPECT_CUDA=1 cargo test -p \
+                 tensorbridge-core -p tensorbridge-numpy -p tensorbridge-sparse -p \
+                 tensorbridge-ragged -p tensorbridge --features \
+                 tensorbridge/cuda,tensorbridge/dlpack",
                 "cargo test -p tensorbridge-benches --benches --features cuda",
                 "cargo run -p tensorbridge --example tour",
                 "RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps",
