@@ -1467,3 +1467,57 @@ fn foreign_device_buffers_become_tensors_in_place() {
     let short = dev.upload(&[0; 8]).unwrap();
     assert!(Tensor::from_cuda_buffer(short, DType::F64, [2]).is_err());
 }
+
+/// Two GPUs: each keeps its tensors, ops run where their operands are,
+/// operands on two GPUs are refused naming both, tensors move between them
+/// (through the host), and a structure spanning both converts in one call.
+/// Skipped (with a printed line) on a machine with one GPU, unless
+/// `TENSORBRIDGE_EXPECT_GPUS` asks for two (xtask's hostcuda step).
+#[test]
+fn two_gpus_keep_their_tensors_apart() {
+    let (g0, g1) = (Device::Cuda(0), Device::Cuda(1));
+    if !g1.is_available() {
+        let wanted = std::env::var("TENSORBRIDGE_EXPECT_GPUS")
+            .ok()
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0);
+        assert!(
+            wanted < 2,
+            "TENSORBRIDGE_EXPECT_GPUS={wanted} but cuda:1 is not available"
+        );
+        println!("SKIPPED: cuda:1 not available: this test needs two GPUs");
+        return;
+    }
+    let x = {
+        let _s = g0.scope();
+        Tensor::new([[1i32, 2, 3], [4, 5, 6]]).unwrap()
+    };
+    let y = x.to_device(g1).unwrap();
+    assert_eq!((x.device(), y.device()), (g0, g1));
+    assert_eq!(y.to_vec::<i32>().unwrap(), [1, 2, 3, 4, 5, 6]);
+    let e = x.add(&y).unwrap_err().to_string();
+    assert!(e.contains("cuda:0") && e.contains("cuda:1"), "{e}");
+    // Kernels of every kind on the second GPU.
+    let z = y.mul_scalar(2).unwrap().t().unwrap().contiguous().unwrap();
+    assert_eq!(z.device(), g1);
+    assert_eq!(z.to_vec::<i32>().unwrap(), [2, 8, 4, 10, 6, 12]);
+    assert_eq!(
+        y.sum(&[1], false).unwrap().to_vec::<i32>().unwrap(),
+        [6, 15]
+    );
+    let f = y.cast(DType::F32).unwrap();
+    assert_eq!(
+        f.matmul(&f.t().unwrap()).unwrap().to_vec::<f32>().unwrap(),
+        [14.0, 32.0, 32.0, 77.0]
+    );
+    let picked = y
+        .index_select(0, &Tensor::from([1i64, 1, 0]).to_device(g1).unwrap())
+        .unwrap();
+    assert_eq!(picked.to_vec::<i32>().unwrap(), [4, 5, 6, 4, 5, 6, 1, 2, 3]);
+    // Back to the first GPU, and both converted together.
+    let back = z.to_device(g0).unwrap();
+    assert_eq!(back.device(), g0);
+    let (a, b) = (x.clone(), back).numpy().unwrap();
+    assert_eq!(a, arr2(&[[1, 2, 3], [4, 5, 6]]).into_dyn().into());
+    assert_eq!(b, arr2(&[[2, 8], [4, 10], [6, 12]]).into_dyn().into());
+}

@@ -146,6 +146,25 @@ const STEPS: &[Step] = &[
                 args: &[],
             },
             on_hostcuda(&["test", "-p", "tensorbridge-tests", "--features", "cuda"]),
+            // Two emulated GPUs for the test that needs them.
+            Invocation {
+                program: Program::CargoOnHostCuda,
+                env: &[
+                    ("TENSORBRIDGE_EXPECT_CUDA", "1"),
+                    ("HOSTCUDA_DEVICES", "2"),
+                    ("TENSORBRIDGE_EXPECT_GPUS", "2"),
+                ],
+                args: &[
+                    "test",
+                    "-p",
+                    "tensorbridge-tests",
+                    "--features",
+                    "cuda",
+                    "--test",
+                    "cuda",
+                    "two_gpus",
+                ],
+            },
             // The PTX checks need the real NVRTC (step 5 runs them).
             on_hostcuda(&[
                 "test",
@@ -327,6 +346,9 @@ mod tests {
                 "bash crates/tensorbridge-cuda/emulation/hostcuda/build.sh target/hostcuda",
                 "LD_LIBRARY_PATH=target/hostcuda TENSORBRIDGE_EXPECT_CUDA=1 cargo test -p \
                  tensorbridge-tests --features cuda",
+                "LD_LIBRARY_PATH=target/hostcuda TENSORBRIDGE_EXPECT_CUDA=1 HOSTCUDA_DEVICES=2 \
+                 TENSORBRIDGE_EXPECT_GPUS=2 cargo test -p tensorbridge-tests --features cuda \
+                 --test cuda two_gpus",
                 "LD_LIBRARY_PATH=target/hostcuda TENSORBRIDGE_EXPECT_CUDA=1 cargo test -p \
                  tensorbridge-cuda --lib --test gpu -- --skip nvrtc_compiles --skip \
                  fused_ptx_is_cached",
