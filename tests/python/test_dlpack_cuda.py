@@ -261,3 +261,42 @@ def test_a_cuda_producer_on_a_missing_gpu_is_refused_and_released_once():
             tb.from_dlpack(p)
         gc.collect()
         assert p.deleted == 1
+
+
+def test_device_tensors_from_python_without_torch():
+    """What a user of tb alone does on a GPU (tf.device, ops, .numpy(),
+    sparse and ragged densified there, a graph fed a device tensor), each
+    result checked against NumPy."""
+    _gpu()
+    values = np.arange(6, dtype=np.float32).reshape(2, 3)
+    t = _on_gpu(values, "float32")
+    assert t.__dlpack_device__() == (2, 0)
+    # Ops run where their operands are; conversions copy to the host.
+    ones = _on_gpu(np.ones((3, 1), np.float32), "float32")
+    y = (t * 2.0 + 1.0) @ ones
+    assert "GPU:0" in y.device
+    assert "GPU:0" in t.cpu().to("/GPU:0").device
+    np.testing.assert_allclose(y.numpy(), (values * 2 + 1) @ np.ones((3, 1), np.float32))
+    a = np.asarray(t)
+    assert not np.shares_memory(a, values)
+    np.testing.assert_array_equal(a, values)
+    assert t.cpu().device.endswith("CPU:0")
+    # Operands on two devices: refused, naming both.
+    with pytest.raises(ValueError, match="different devices"):
+        t + tb.constant(values)
+    # Sparse and ragged densify on the GPU.
+    with tb.device("/GPU:0"):
+        st = tb.sparse.SparseTensor(indices=[[0, 1], [2, 0]], values=[5.0, 7.0], dense_shape=[3, 2])
+        dense = st.to_dense()
+        rt = tb.ragged.constant([[1, 2, 3], [], [4]])
+        padded = rt.to_tensor(0)
+    assert "GPU:0" in dense.device and "GPU:0" in padded.device
+    np.testing.assert_array_equal(dense.numpy(), [[0, 5], [0, 0], [7, 0]])
+    np.testing.assert_array_equal(padded.numpy(), [[1, 2, 3], [0, 0, 0], [4, 0, 0]])
+    # A graph fed a device tensor runs there, host constants placed beside it.
+    g = tb.Graph()
+    x = g.placeholder("float32", [None, 3])
+    z = x * 3.0 - g.constant(np.float32(1.0))
+    with tb.Session(g) as sess:
+        out = sess.run(z, feed_dict={x: t})
+    np.testing.assert_array_equal(np.asarray(out), values * 3 - 1)

@@ -59,6 +59,23 @@ pub(crate) fn test() -> Result<()> {
     )
 }
 
+/// How the run on hostcuda reads in messages.
+pub(crate) const HOSTCUDA_DESCRIPTION: &str = "LD_LIBRARY_PATH=target/hostcuda TENSORBRIDGE_EXPECT_CUDA=1 \
+     .venv/bin/python -m pytest -q tests/python";
+
+/// Runs the pytest suite again (the module built by [`test`]) with the
+/// hostcuda device, so that the module's GPU paths run: device scopes,
+/// conversions of device tensors, DLPack of kDLCUDA tensors.
+pub(crate) fn test_on_hostcuda() -> Result<()> {
+    let mut command = Command::new(venv::python());
+    command
+        .args(["-m", "pytest", "-q", "tests/python"])
+        .current_dir(workspace_root())
+        .env("TENSORBRIDGE_EXPECT_CUDA", "1");
+    crate::hostcuda::configure(&mut command);
+    run(&mut command, "pytest of tests/python on hostcuda")
+}
+
 fn run(command: &mut Command, what: &str) -> Result<()> {
     let status = command
         .status()

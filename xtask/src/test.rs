@@ -18,6 +18,8 @@ enum Program {
     HostCudaBuild,
     /// `cargo` with the arguments, against the hostcuda device.
     CargoOnHostCuda,
+    /// The pytest suite again (the module already built), on hostcuda.
+    PythonOnHostCuda,
 }
 
 /// One invocation of a step.
@@ -40,6 +42,7 @@ impl Invocation {
                 describe(self.env, self.args)
             ),
             Program::HostCudaBuild => hostcuda::DESCRIPTION.to_owned(),
+            Program::PythonOnHostCuda => python::HOSTCUDA_DESCRIPTION.to_owned(),
             Program::PythonVenv => venv::DESCRIPTION.to_owned(),
             Program::PythonModule => python::DESCRIPTION.to_owned(),
         }
@@ -180,6 +183,11 @@ const STEPS: &[Step] = &[
                 "fused_ptx_is_cached",
             ]),
             on_hostcuda(&["test", "-p", "tensorbridge-cuda", "--doc"]),
+            Invocation {
+                program: Program::PythonOnHostCuda,
+                env: &[],
+                args: &[],
+            },
             on_hostcuda(&[
                 "test",
                 "-p",
@@ -251,6 +259,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
                 let outcome = match invocation.program {
                     Program::PythonVenv => venv::ensure(),
                     Program::HostCudaBuild => hostcuda::build(),
+                    Program::PythonOnHostCuda => python::test_on_hostcuda(),
                     _ => python::test(),
                 };
                 outcome.map_err(|e| {
@@ -354,6 +363,8 @@ mod tests {
                  fused_ptx_is_cached",
                 "LD_LIBRARY_PATH=target/hostcuda TENSORBRIDGE_EXPECT_CUDA=1 cargo test -p \
                  tensorbridge-cuda --doc",
+                "LD_LIBRARY_PATH=target/hostcuda TENSORBRIDGE_EXPECT_CUDA=1 .venv/bin/python -m \
+                 pytest -q tests/python",
                 "LD_LIBRARY_PATH=target/hostcuda TENSORBRIDGE_EXPECT_CUDA=1 cargo test -p \
                  tensorbridge-core -p tensorbridge-numpy -p tensorbridge-sparse -p \
                  tensorbridge-ragged -p tensorbridge --features \

@@ -326,7 +326,8 @@ pub(crate) fn dlpack_capsule(
 }
 
 /// A value as a tensor: a `Tensor` as it is, anything else through
-/// `numpy.asarray` (with `dtype` when given) and a copy.
+/// `numpy.asarray` (with `dtype` when given) and a copy on the current
+/// device (`with tb.device("/GPU:0"):`), as `tb.constant` makes it.
 pub(crate) fn tensor_of(value: &Bound<'_, PyAny>, dtype: Option<&str>) -> PyResult<Tensor> {
     if let Ok(t) = value.cast::<PyTensor>() {
         return Ok(t.get().0.clone());
@@ -336,5 +337,9 @@ pub(crate) fn tensor_of(value: &Bound<'_, PyAny>, dtype: Option<&str>) -> PyResu
     kwargs.set_item("dtype", dtype)?;
     kwargs.set_item("order", "C")?;
     let array = np.getattr("asarray")?.call((value,), Some(&kwargs))?;
-    crate::interop::from_numpy(&array)?.0.contiguous_copy().py()
+    let host = crate::interop::from_numpy(&array)?
+        .0
+        .contiguous_copy()
+        .py()?;
+    host.to_device(tensorbridge_core::Device::current()).py()
 }

@@ -13,7 +13,8 @@ use crate::interop;
 pub(crate) struct PyTensor(pub(crate) Tensor);
 
 /// The right-hand operand of an operator as a tensor of `like`'s dtype, or
-/// `None` (the operator then returns `NotImplemented`).
+/// `None` (the operator then returns `NotImplemented`). A Python scalar is
+/// made on `like`'s device, as TensorFlow's `t * 2.0` is on a GPU tensor.
 fn operand(like: &Tensor, other: &Bound<'_, PyAny>) -> PyResult<Option<Tensor>> {
     if let Ok(t) = other.cast::<PyTensor>() {
         return Ok(Some(t.get().0.clone()));
@@ -34,7 +35,7 @@ fn operand(like: &Tensor, other: &Bound<'_, PyAny>) -> PyResult<Option<Tensor>> 
     }
     let array = np.getattr("asarray")?.call1((other, like.dtype().name()))?;
     let t = interop::from_numpy(&array)?.0.contiguous_copy().py()?;
-    Ok(Some(t))
+    Ok(Some(t.to_device(like.device()).py()?))
 }
 
 /// `a op b`, `NotImplemented` for operands it does not know.

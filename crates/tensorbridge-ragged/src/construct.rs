@@ -62,9 +62,11 @@ impl RaggedTensor {
     /// (`tf.RaggedTensor.from_row_splits`). No element is copied.
     ///
     /// **Errors**: [`Error::InvalidArgument`](tensorbridge_core::Error::InvalidArgument)
-    /// when `values` is a scalar, or `row_splits` is not an int64/int32
-    /// vector, is empty, does not start at 0, decreases, or does not end at
-    /// the number of values (each message names the entry and its value).
+    /// when `values` is a scalar, `row_splits` lives on another device than
+    /// `values` (the parts of a ragged tensor share one device), or
+    /// `row_splits` is not an int64/int32 vector, is empty, does not start
+    /// at 0, decreases, or does not end at the number of values (each
+    /// message names the entry and its value).
     ///
     /// ```
     /// use tensorbridge_core::Tensor;
@@ -90,8 +92,8 @@ impl RaggedTensor {
     /// (`tf.RaggedTensor.from_row_lengths`).
     ///
     /// **Errors**: [`Error::InvalidArgument`](tensorbridge_core::Error::InvalidArgument)
-    /// when `values` is a scalar, `row_lengths` is not an int64/int32
-    /// vector, a length is negative, the lengths overflow when summed, or
+    /// when `values` is a scalar, `row_lengths` lives on another device than
+    /// `values` or is not an int64/int32 vector, a length is negative, the lengths overflow when summed, or
     /// their sum differs from the number of values.
     ///
     /// ```
@@ -128,8 +130,8 @@ impl RaggedTensor {
     /// the end; `None` means one more than the last id (0 without values).
     ///
     /// **Errors**: [`Error::InvalidArgument`](tensorbridge_core::Error::InvalidArgument)
-    /// when `values` is a scalar, `value_rowids` is not an int64/int32
-    /// vector with one id per value, an id is negative, ids decrease, or an
+    /// when `values` is a scalar, `value_rowids` lives on another device
+    /// than `values` or is not an int64/int32 vector with one id per value, an id is negative, ids decrease, or an
     /// id is not below `nrows`.
     ///
     /// ```

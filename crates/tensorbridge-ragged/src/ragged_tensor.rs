@@ -12,7 +12,9 @@ use tensorbridge_core::Tensor;
 ///
 /// Like a [`Tensor`], a `RaggedTensor` is cheap to clone (its parts are
 /// handles) and immutable; every constructor checks the splits, so a value
-/// of this type is always well formed.
+/// of this type is always well formed. Its parts share one device: a
+/// constructor refuses row splits (lengths, row ids) on another device
+/// than the values, and [`RaggedTensor::to_device`] moves them together.
 ///
 /// ```
 /// use tensorbridge_core::Tensor;

@@ -7,7 +7,9 @@ use super::node::{Node, NodeId};
 use super::op::Op;
 use super::optimize::fusion::{self, Fused};
 use super::optimize::{self, Ir, IrKind, IrNode};
-use crate::{Error, Result, Tensor};
+use std::sync::{Mutex, PoisonError};
+
+use crate::{Device, Error, Result, Tensor};
 
 /// One unit of work: compute slot `out` from the `inputs` slots.
 #[derive(Debug)]
@@ -34,6 +36,10 @@ pub(crate) struct Plan {
     /// The graph nodes fetched, in order.
     pub(crate) fetch_ids: Vec<NodeId>,
     constants: Vec<Tensor>,
+    /// Constants moved to another device by [`Plan::place_constants`]
+    /// (constant index, device, copy), kept for later runs: a constant
+    /// crosses the bus once per device, not once per run.
+    placed: Mutex<Vec<(usize, Device, Tensor)>>,
     steps: Vec<Step>,
     outputs: Vec<usize>,
     slots: usize,
@@ -120,7 +126,7 @@ impl Plan {
         let constants = feeds.len()..feeds.len() + self.constants.len();
         let mut inputs: Vec<Tensor> = Vec::new();
         for step in &self.steps {
-            place_constants(&mut slots, &step.inputs, &constants)?;
+            self.place_constants(&mut slots, &step.inputs, &constants)?;
             inputs.clear();
             inputs.extend(
                 step.inputs
@@ -157,55 +163,78 @@ impl Plan {
     }
 }
 
-/// Moves the graph constants among a step's inputs (`slots` in the range
-/// `constants`) to the device of its other inputs, as TensorFlow's placer
-/// puts a constant next to its consumer: a graph fed GPU tensors runs its
-/// `x * 2.0` on the GPU instead of refusing a CPU scalar. Fed and computed
-/// inputs never move (operands on two devices stay an error); an op whose
-/// inputs are all constants runs on the device of its first constant that
-/// is not on the CPU. The moved constant replaces the slot's value for the
-/// rest of this run only.
-fn place_constants(
-    slots: &mut [Option<Tensor>],
-    inputs: &[usize],
-    constants: &std::ops::Range<usize>,
-) -> Result<()> {
-    let device_of = |s: usize, slots: &[Option<Tensor>]| {
-        slots[s]
-            .as_ref()
-            .map(Tensor::device)
-            .expect("inputs are computed before use")
-    };
-    // An op of constants only (unfolded, as with optimizations off) runs
-    // where its first accelerator constant lives.
-    let Some(target) = inputs
-        .iter()
-        .find(|&&s| !constants.contains(&s))
-        .map(|&s| device_of(s, slots))
-        .or_else(|| constants_device(inputs.iter().map(|&s| device_of(s, slots))))
-    else {
-        return Ok(());
-    };
-    for &s in inputs {
-        if constants.contains(&s) && device_of(s, slots) != target {
-            let moved = slots[s]
+impl Plan {
+    /// Moves the graph constants among a step's inputs (`slots` in the
+    /// range `constants`) to the device of its other inputs, as
+    /// TensorFlow's placer puts a constant next to its consumer: a graph
+    /// fed GPU tensors runs its `x * 2.0` on the GPU instead of refusing a
+    /// CPU scalar. Fed and computed inputs never move (operands on two
+    /// devices stay an error); an op whose inputs are all constants runs on
+    /// the device of its first constant that is not on the CPU. The moved
+    /// constant replaces the slot's value for the rest of this run, and is
+    /// kept for the next runs.
+    fn place_constants(
+        &self,
+        slots: &mut [Option<Tensor>],
+        inputs: &[usize],
+        constants: &std::ops::Range<usize>,
+    ) -> Result<()> {
+        let device_of = |s: usize, slots: &[Option<Tensor>]| {
+            slots[s]
                 .as_ref()
+                .map(Tensor::device)
                 .expect("inputs are computed before use")
-                .to_device(target)?;
-            slots[s] = Some(moved);
+        };
+        // An op of constants only (unfolded, as with optimizations off)
+        // runs where its first accelerator constant lives.
+        let Some(target) = inputs
+            .iter()
+            .find(|&&s| !constants.contains(&s))
+            .map(|&s| device_of(s, slots))
+            .or_else(|| constants_device(inputs.iter().map(|&s| device_of(s, slots))))
+        else {
+            return Ok(());
+        };
+        for &s in inputs {
+            if constants.contains(&s) && device_of(s, slots) != target {
+                slots[s] = Some(self.constant_on(s - constants.start, target)?);
+            }
         }
+        Ok(())
     }
-    Ok(())
+
+    /// Constant `k` on `device`: itself where it was made, else its copy
+    /// there, made on first use.
+    fn constant_on(&self, k: usize, device: Device) -> Result<Tensor> {
+        let original = &self.constants[k];
+        if original.device() == device {
+            return Ok(original.clone());
+        }
+        let mut placed = self.placed.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, _, t)) = placed.iter().find(|(c, d, _)| *c == k && *d == device) {
+            return Ok(t.clone());
+        }
+        let moved = original.to_device(device)?;
+        placed.push((k, device, moved.clone()));
+        Ok(moved)
+    }
+
+    /// How many constant copies the runs so far made on other devices.
+    #[cfg(test)]
+    pub(crate) fn placed_count(&self) -> usize {
+        self.placed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
 }
 
 /// Where an op whose inputs are all constants runs (at plan time when it is
 /// folded, at run time when it is not): on the first accelerator among
 /// their `devices`, so that a GPU constant combined with a scalar made on
 /// the host stays on the GPU; `None` when they are all on the CPU.
-pub(crate) fn constants_device(
-    devices: impl IntoIterator<Item = crate::Device>,
-) -> Option<crate::Device> {
-    devices.into_iter().find(|&d| d != crate::Device::Cpu)
+pub(crate) fn constants_device(devices: impl IntoIterator<Item = Device>) -> Option<Device> {
+    devices.into_iter().find(|&d| d != Device::Cpu)
 }
 
 /// Lowers the live nodes of `ir` to steps over slots.
@@ -287,6 +316,7 @@ fn lower(
         feed_ids: feed_ids.to_vec(),
         fetch_ids: fetch_ids.to_vec(),
         constants,
+        placed: Mutex::new(Vec::new()),
         steps,
         outputs,
         slots: next,

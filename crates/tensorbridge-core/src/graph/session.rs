@@ -275,3 +275,38 @@ impl Tensor {
             .expect("one fetch gives one value"))
     }
 }
+
+#[cfg(all(test, feature = "cuda"))]
+mod tests {
+    use super::*;
+    use crate::{DType, Device};
+
+    /// A host constant consumed with a GPU feed is moved once, then the
+    /// same device copy serves every later run.
+    #[test]
+    fn host_constants_cross_to_the_device_once() {
+        let gpu = Device::Cuda(0);
+        if !gpu.is_available() {
+            println!("SKIPPED: cuda:0 not available");
+            return;
+        }
+        let g = crate::graph::Graph::new();
+        let x = g.placeholder(DType::F32, &[None]);
+        let y = x.mul(&g.constant(&Tensor::from([2.0f32, 3.0]))).unwrap();
+        let feed = Tensor::from([1.0f32, -1.0]).to_device(gpu).unwrap();
+        let session = Session::new(&g);
+        for _ in 0..3 {
+            let out = session.run_tensors(&[&y], &[(&x, &feed)]).unwrap();
+            assert_eq!(out[0].device(), gpu);
+            assert_eq!(out[0].to_vec::<f32>().unwrap(), [2.0, -3.0]);
+        }
+        let plan = session.plan(&[&y], &[(&x, &feed)]).unwrap();
+        assert_eq!(plan.placed_count(), 1);
+        // A host feed uses the constant where it was made: no new copy.
+        let host = Tensor::from([1.0f32, 1.0]);
+        let out = session.run_tensors(&[&y], &[(&x, &host)]).unwrap();
+        assert_eq!(out[0].device(), Device::Cpu);
+        assert_eq!(out[0].to_vec::<f32>().unwrap(), [2.0, 3.0]);
+        assert_eq!(plan.placed_count(), 1);
+    }
+}
