@@ -157,14 +157,7 @@ fn python_rows(results_dir: &Path, filter: Option<&str>) {
             if let Some(filter) = filter {
                 command.arg(filter);
             }
-            let status = command
-                .status()
-                .map_err(|e| format!("could not start the Python bench: {e}"))?;
-            if status.success() {
-                Ok(())
-            } else {
-                Err(format!("the Python bench exited with {status}"))
-            }
+            crate::run_command(&mut command, "the Python bench")
         });
     if let Err(e) = outcome {
         println!("W1d/W1e not run: {e}");

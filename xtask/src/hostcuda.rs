@@ -21,16 +21,10 @@ pub(crate) fn lib_dir() -> PathBuf {
 /// Builds the three libraries (g++, a few seconds).
 pub(crate) fn build() -> Result<()> {
     let script = workspace_root().join("crates/tensorbridge-cuda/emulation/hostcuda/build.sh");
-    let status = Command::new("bash")
-        .arg(&script)
-        .arg(lib_dir())
-        .status()
-        .map_err(|e| format!("could not start `{DESCRIPTION}`: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`{DESCRIPTION}` exited with {status}"))
-    }
+    crate::run_command(
+        Command::new("bash").arg(&script).arg(lib_dir()),
+        &format!("`{DESCRIPTION}`"),
+    )
 }
 
 /// Points `command` at the emulated device: the libraries first on the

@@ -89,6 +89,18 @@ fn cargo(args: &[&str]) -> Command {
     command
 }
 
+/// Runs `command` to its end; the error names `what` and the exit status.
+fn run_command(command: &mut Command, what: &str) -> Result<()> {
+    let status = command
+        .status()
+        .map_err(|e| format!("could not start {what}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{what} exited with {status}"))
+    }
+}
+
 /// How a command line reads in messages: `cargo test --workspace`, with
 /// any environment it sets in front (`RUSTDOCFLAGS="-D warnings" cargo doc`).
 fn describe(env: &[(&str, &str)], args: &[&str]) -> String {

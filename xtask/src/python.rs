@@ -39,7 +39,7 @@ pub(crate) fn develop(release: bool) -> Result<()> {
     if release {
         command.arg("--release");
     }
-    run(
+    crate::run_command(
         command
             .env("VIRTUAL_ENV", venv_dir)
             .current_dir(root.join("python")),
@@ -51,7 +51,7 @@ pub(crate) fn develop(release: bool) -> Result<()> {
 pub(crate) fn test() -> Result<()> {
     develop(false)?;
     let root = workspace_root();
-    run(
+    crate::run_command(
         Command::new(venv::python())
             .args(["-m", "pytest", "-q", "tests/python"])
             .current_dir(&root),
@@ -73,16 +73,5 @@ pub(crate) fn test_on_hostcuda() -> Result<()> {
         .current_dir(workspace_root())
         .env("TENSORBRIDGE_EXPECT_CUDA", "1");
     crate::hostcuda::configure(&mut command);
-    run(&mut command, "pytest of tests/python on hostcuda")
-}
-
-fn run(command: &mut Command, what: &str) -> Result<()> {
-    let status = command
-        .status()
-        .map_err(|e| format!("could not start {what}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{what} exited with {status}"))
-    }
+    crate::run_command(&mut command, "pytest of tests/python on hostcuda")
 }

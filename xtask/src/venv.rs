@@ -109,7 +109,7 @@ pub(crate) fn ensure() -> Result<()> {
     let root = workspace_root();
     if !python().exists() {
         let base = std::env::var("TENSORBRIDGE_BASE_PYTHON").unwrap_or_else(|_| "python3".into());
-        run(
+        crate::run_command(
             Command::new(&base)
                 .args(["-m", "venv", ".venv"])
                 .current_dir(&root),
@@ -119,7 +119,7 @@ pub(crate) fn ensure() -> Result<()> {
             ),
         )?;
     }
-    run(
+    crate::run_command(
         Command::new(python())
             .args([
                 "-m",
@@ -142,17 +142,6 @@ pub(crate) fn ensure() -> Result<()> {
         ));
     }
     Ok(())
-}
-
-fn run(command: &mut Command, what: &str) -> Result<()> {
-    let status = command
-        .status()
-        .map_err(|e| format!("could not start {what}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{what} failed with {status}"))
-    }
 }
 
 #[cfg(test)]
