@@ -1178,6 +1178,46 @@ fn sparse_and_ragged_densify_on_the_device() {
     );
 }
 
+/// A structure of model outputs on the GPU (a dense tensor, a sparse
+/// tensor, a ragged tensor) converts in one call, its device parts in one
+/// batch of downloads, to exactly the arrays of the same structure on the
+/// host.
+#[test]
+fn structures_of_sparse_and_ragged_device_tensors_convert_together() {
+    let Some(g) = cuda_or_skip() else { return };
+    use tensorbridge::ragged::RaggedTensor;
+    use tensorbridge::sparse::SparseTensor;
+    let dense = Tensor::from([[1.5f32, -2.0], [0.25, 8.0]]);
+    let st = SparseTensor::new(
+        Tensor::from([[0i64, 1], [2, 0]]),
+        Tensor::from([7u8, 9]),
+        [3, 2],
+    )
+    .unwrap();
+    let rt = RaggedTensor::from_nested_row_lengths(
+        Tensor::from([1i16, 2, 3, 4, 5]),
+        vec![Tensor::from([2i64, 1]), Tensor::from([2i64, 0, 3])],
+    )
+    .unwrap();
+    let on_gpu = (
+        dense.to_device(g).unwrap(),
+        st.to_device(g).unwrap(),
+        rt.to_device(g).unwrap(),
+    );
+    assert_eq!(on_gpu.1.device(), g);
+    let want = (&dense, &st, &rt).numpy().unwrap();
+    let got = on_gpu.numpy().unwrap();
+    assert_eq!(got, want);
+    assert_eq!(got.1.0, arr2(&[[0i64, 1], [2, 0]]).into_dyn().into());
+    assert_eq!(
+        got.2.1[1].view_typed::<i64>().unwrap().as_slice(),
+        Some(&[0i64, 2, 2, 5][..])
+    );
+    // Alone, each converts the same way.
+    assert_eq!(on_gpu.1.numpy().unwrap(), want.1);
+    assert_eq!(on_gpu.2.numpy().unwrap(), want.2);
+}
+
 #[test]
 fn mixing_devices_is_an_error_naming_both() {
     let Some(_) = cuda_or_skip() else { return };

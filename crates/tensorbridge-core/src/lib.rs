@@ -70,6 +70,10 @@ pub use shape::Shape;
 pub use slice::SliceArg;
 pub use tensor::Tensor;
 pub use to_numpy::ToNumpy;
+// For ToNumpy implementations in the sparse and ragged crates (they join
+// the batch of a structure's device downloads).
+#[doc(hidden)]
+pub use to_numpy::{Arrays, Batch};
 pub use views::ReshapeSpec;
 
 // The element types users name, re-exported so one dependency is enough.

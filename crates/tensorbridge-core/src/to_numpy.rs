@@ -58,7 +58,7 @@ impl Batch {
 pub struct Arrays(std::vec::IntoIter<DynArray>);
 
 impl Arrays {
-    fn next(&mut self) -> DynArray {
+    pub(crate) fn next(&mut self) -> DynArray {
         self.0
             .next()
             .expect("assemble visits the tensors start visited, in the same order")

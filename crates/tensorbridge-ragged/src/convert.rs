@@ -1,7 +1,9 @@
 //! Getting the values out: `numpy()` as two dense arrays (flat values and
 //! row splits), `to_list()` as one array per row, and nested Rust lists.
 
-use tensorbridge_core::{DType, DynArray, Element, Result, SliceArg, Tensor, ToNumpy};
+use tensorbridge_core::{
+    Arrays, Batch, DType, DynArray, Element, Result, SliceArg, Tensor, ToNumpy,
+};
 
 use crate::splits::{host_i64, invalid};
 use crate::{Nested, RaggedTensor};
@@ -64,13 +66,8 @@ impl RaggedTensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn numpy(&self) -> Result<(DynArray, Vec<DynArray>)> {
-        let values = self.flat_values.numpy()?;
-        let splits = self
-            .splits
-            .iter()
-            .map(Tensor::numpy)
-            .collect::<Result<Vec<_>>>()?;
-        Ok((values, splits))
+        // One conversion: device values and splits download together.
+        ToNumpy::numpy(&(&self.flat_values, &self.splits))
     }
 
     /// As [`RaggedTensor::numpy`], consuming the ragged tensor: each buffer
@@ -255,5 +252,13 @@ impl ToNumpy for RaggedTensor {
     type Output = (DynArray, Vec<DynArray>);
     fn numpy(&self) -> Result<Self::Output> {
         RaggedTensor::numpy(self)
+    }
+    // Inside a structure, the parts join the structure's one batch of
+    // device downloads.
+    fn start(&self, batch: &mut Batch) -> Result<()> {
+        (&self.flat_values, &self.splits).start(batch)
+    }
+    fn assemble(&self, arrays: &mut Arrays) -> Result<Self::Output> {
+        (&self.flat_values, &self.splits).assemble(arrays)
     }
 }

@@ -1,7 +1,7 @@
 //! [`SparseTensor::numpy`]: the three parts as arrays, like TensorFlow's
 //! `SparseTensorValue`, with no densification.
 
-use tensorbridge_core::{DynArray, Result, ToNumpy, ndarray};
+use tensorbridge_core::{Arrays, Batch, DynArray, Result, ToNumpy, ndarray};
 
 use crate::SparseTensor;
 
@@ -26,17 +26,20 @@ impl SparseTensor {
     /// # Ok::<(), tensorbridge_core::Error>(())
     /// ```
     pub fn numpy(&self) -> Result<(DynArray, DynArray, DynArray)> {
+        // One conversion: device indices and values download together.
+        let (indices, values) = (self.indices(), self.values()).numpy()?;
+        Ok((indices, values, self.dense_shape_array()))
+    }
+
+    /// The dense shape as an int64 array.
+    fn dense_shape_array(&self) -> DynArray {
         let shape: Vec<i64> = self
             .dense_shape()
             .dims()
             .iter()
             .map(|&d| d as i64)
             .collect();
-        Ok((
-            self.indices().numpy()?,
-            self.values().numpy()?,
-            DynArray::from(ndarray::Array1::from(shape).into_dyn()),
-        ))
+        DynArray::from(ndarray::Array1::from(shape).into_dyn())
     }
 }
 
@@ -57,5 +60,16 @@ impl ToNumpy for SparseTensor {
 
     fn numpy(&self) -> Result<Self::Output> {
         SparseTensor::numpy(self)
+    }
+    // Inside a structure, the parts join the structure's one batch of
+    // device downloads.
+    fn start(&self, batch: &mut Batch) -> Result<()> {
+        self.indices().start(batch)?;
+        self.values().start(batch)
+    }
+    fn assemble(&self, arrays: &mut Arrays) -> Result<Self::Output> {
+        let indices = self.indices().assemble(arrays)?;
+        let values = self.values().assemble(arrays)?;
+        Ok((indices, values, self.dense_shape_array()))
     }
 }

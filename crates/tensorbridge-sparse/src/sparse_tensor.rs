@@ -142,8 +142,43 @@ impl SparseTensor {
     }
 
     /// Where the parts live.
+    ///
+    /// ```
+    /// use tensorbridge_sparse::SparseTensor;
+    /// use tensorbridge_core::{Device, Tensor};
+    ///
+    /// let st = SparseTensor::new(Tensor::from([[1i64]]), Tensor::from([2.5f32]), [3])?;
+    /// assert_eq!(st.device(), Device::Cpu);
+    /// # Ok::<(), tensorbridge_core::Error>(())
+    /// ```
     pub fn device(&self) -> Device {
         self.values.device()
+    }
+
+    /// The same sparse tensor with its indices and values on `device`
+    /// (`Tensor::to_device` of each part; parts already there are shared,
+    /// not copied). The parts were checked when it was made, so nothing is
+    /// checked again.
+    ///
+    /// **Errors**: [`Error::DeviceUnavailable`] when `device` cannot hold
+    /// tensors in this build or on this machine.
+    ///
+    /// ```
+    /// use tensorbridge_sparse::SparseTensor;
+    /// use tensorbridge_core::{Device, Tensor};
+    ///
+    /// let st = SparseTensor::new(Tensor::from([[1i64]]), Tensor::from([2.5f32]), [3])?;
+    /// let same = st.to_device(Device::Cpu)?;
+    /// assert!(same.values().shares_buffer_with(st.values()));
+    /// assert_eq!(st.to_device(Device::Cuda(0)).is_err(), !Device::Cuda(0).is_available());
+    /// # Ok::<(), tensorbridge_core::Error>(())
+    /// ```
+    pub fn to_device(&self, device: Device) -> Result<SparseTensor> {
+        Ok(SparseTensor {
+            indices: self.indices.to_device(device)?,
+            values: self.values.to_device(device)?,
+            dense_shape: self.dense_shape.clone(),
+        })
     }
 
     /// A sparse tensor with the same indices and `f(values)` as values
