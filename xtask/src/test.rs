@@ -182,6 +182,12 @@ const STEPS: &[Step] = &[
                 "--skip",
                 "fused_ptx_is_cached",
             ]),
+            // A device below sm_80: bf16 arithmetic is a typed error there.
+            Invocation {
+                program: Program::CargoOnHostCuda,
+                env: &[("TENSORBRIDGE_EXPECT_CUDA", "1"), ("HOSTCUDA_CC", "7.5")],
+                args: &["test", "-p", "tensorbridge-cuda", "--test", "gpu"],
+            },
             on_hostcuda(&["test", "-p", "tensorbridge-cuda", "--doc"]),
             Invocation {
                 program: Program::PythonOnHostCuda,
@@ -202,6 +208,16 @@ const STEPS: &[Step] = &[
                 "tensorbridge",
                 "--features",
                 "tensorbridge/cuda,tensorbridge/dlpack",
+            ]),
+            // The README's main job, its GPU scenario on the emulated GPU.
+            on_hostcuda(&[
+                "run",
+                "-p",
+                "tensorbridge",
+                "--features",
+                "cuda",
+                "--example",
+                "tour",
             ]),
         ],
     },
@@ -361,6 +377,8 @@ mod tests {
                 "LD_LIBRARY_PATH=target/hostcuda TENSORBRIDGE_EXPECT_CUDA=1 cargo test -p \
                  tensorbridge-cuda --lib --test gpu -- --skip nvrtc_compiles --skip \
                  fused_ptx_is_cached",
+                "LD_LIBRARY_PATH=target/hostcuda TENSORBRIDGE_EXPECT_CUDA=1 HOSTCUDA_CC=7.5 cargo \
+                 test -p tensorbridge-cuda --test gpu",
                 "LD_LIBRARY_PATH=target/hostcuda TENSORBRIDGE_EXPECT_CUDA=1 cargo test -p \
                  tensorbridge-cuda --doc",
                 "LD_LIBRARY_PATH=target/hostcuda TENSORBRIDGE_EXPECT_CUDA=1 .venv/bin/python -m \
@@ -369,6 +387,8 @@ mod tests {
                  tensorbridge-core -p tensorbridge-numpy -p tensorbridge-sparse -p \
                  tensorbridge-ragged -p tensorbridge --features \
                  tensorbridge/cuda,tensorbridge/dlpack",
+                "LD_LIBRARY_PATH=target/hostcuda TENSORBRIDGE_EXPECT_CUDA=1 cargo run -p \
+                 tensorbridge --features cuda --example tour",
                 "cargo test -p tensorbridge-benches --benches --features cuda",
                 "cargo run -p tensorbridge --example tour",
                 "RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps",

@@ -109,6 +109,11 @@ fn gpu_tensor_to_numpy() -> Result<()> {
             println!("{gpu} is available: the tensors below live in GPU memory");
             gpu
         }
+        Err(why) if std::env::var_os("TENSORBRIDGE_EXPECT_CUDA").is_some_and(|v| v == "1") => {
+            // Where a GPU must be used (TENSORBRIDGE_EXPECT_CUDA=1, as the
+            // test suites read it), its absence fails the tour.
+            return Err(why);
+        }
         Err(why) => {
             // Unlike TensorFlow's soft placement, tensorbridge never moves a
             // tensor to another device behind your back: making one under
