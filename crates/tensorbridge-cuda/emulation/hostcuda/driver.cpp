@@ -10,8 +10,9 @@
 //   4 GiB); one primary context per device.
 // - Device memory is host memory with a PROT_NONE guard page on both
 //   sides (a kernel or copy that runs past a buffer by a page faults), filled
-//   with 0xA5 when allocated (code that assumes zeroed memory fails). Every
-//   copy and memset is checked against the live allocations.
+//   with 0xA5 when allocated (code that assumes zeroed memory fails; past
+//   64 MiB only the first and last MiB). Every copy and memset is checked
+//   against the live allocations.
 // - All streams share one in-order queue that runs only when the host
 //   waits (stream/context/event synchronize or query, a copy into pageable
 //   host memory, a synchronous free): a host read that forgets to wait sees
@@ -137,7 +138,16 @@ CUresult allocate(size_t size, int device, bool host, uintptr_t* out) {
     mprotect(map, PAGE, PROT_NONE);
     mprotect((char*)map + PAGE + pages, PAGE, PROT_NONE);
     uintptr_t start = (uintptr_t)map + PAGE + pages - body;
-    memset((void*)start, 0xA5, body);
+    // Garbage where code may wrongly expect zeros: all of a buffer up to
+    // 64 MiB, the first and last MiB of a larger one (untouched pages of
+    // a huge allocation cost no memory).
+    const size_t WHOLE = 64 << 20, EDGE = 1 << 20;
+    if (body <= WHOLE) {
+        memset((void*)start, 0xA5, body);
+    } else {
+        memset((void*)start, 0xA5, EDGE);
+        memset((void*)(start + body - EDGE), 0xA5, EDGE);
+    }
     allocations[start] = Allocation{size, device, host, map, len};
     if (!host) used_per_device[device] += size;
     *out = start;

@@ -205,6 +205,29 @@ fn the_allocator_reuses_blocks_and_releases_its_cache() {
     assert_eq!(dev.alloc(0).unwrap().device_ptr(), 0);
 }
 
+/// Out of memory with blocks in the cache: the allocator gives the cache
+/// back and the retry succeeds (two blocks of 60% of the free memory cannot
+/// both exist; the second is of another size, so the cached first cannot
+/// serve it).
+#[test]
+fn an_allocation_that_fits_once_the_cache_is_released_succeeds() {
+    let dev = gpu!();
+    let _cache = common::CACHE_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    dev.release_cache().unwrap();
+    let (free, _) = dev.mem_info().unwrap();
+    let big = free / 10 * 6;
+    drop(dev.alloc(big).unwrap());
+    assert!(dev.cached_bytes() >= big, "the block went to the cache");
+    let other = dev.alloc(big + big / 8).unwrap();
+    assert!(
+        dev.cached_bytes() < big,
+        "the cache was given back for the retry"
+    );
+    assert_eq!(other.len_bytes(), big + big / 8);
+    drop(other);
+    dev.release_cache().unwrap();
+}
+
 #[test]
 fn impossible_allocations_are_out_of_memory() {
     let dev = gpu!();
