@@ -218,9 +218,16 @@ void set_thread(unsigned t, const Dim3& block) {
     running_state->threadIdx = Dim3{t % block.x, (t / block.x) % block.y, t / (block.x * block.y)};
 }
 
+// Blocks run so far: every other block that waits at barriers runs its
+// threads in reverse order, so a missing __syncthreads shows whichever
+// thread (lower or higher) wrote what another reads.
+unsigned long long blocks_run = 0;
+
 // Runs one block: thread 0 on a fiber; if it finished without waiting,
 // the others directly; else every thread as a fiber, round by round.
 void run_block(unsigned threads, const Dim3& block) {
+    bool reverse = (blocks_run++ & 1) != 0;
+    auto nth = [&](unsigned i) { return reverse ? threads - 1 - i : i; };
     if (fibers.size() < threads) {
         size_t old = fibers.size();
         fibers.resize(threads);
@@ -245,6 +252,7 @@ void run_block(unsigned threads, const Dim3& block) {
     direct_mode = false;
     start(0);
     if (fibers[0].done) {
+        // Thread 0 never waited: no barriers, any order is the same.
         direct_mode = true;
         for (unsigned t = 1; t < threads; ++t) {
             set_thread(t, block);
@@ -253,10 +261,14 @@ void run_block(unsigned threads, const Dim3& block) {
         direct_mode = false;
         return;
     }
-    for (unsigned t = 1; t < threads; ++t) start(t);
+    // Thread 0 waits at its first barrier; the others reach theirs in this
+    // block's order, then every round follows that order.
+    for (unsigned i = 0; i < threads; ++i)
+        if (nth(i) != 0) start(nth(i));
     for (;;) {
         bool all_done = true;
-        for (unsigned t = 0; t < threads; ++t) {
+        for (unsigned i = 0; i < threads; ++i) {
+            unsigned t = nth(i);
             Fiber& f = fibers[t];
             if (f.done) continue;
             all_done = false;
