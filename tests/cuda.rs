@@ -1554,6 +1554,15 @@ fn two_gpus_keep_their_tensors_apart() {
         .index_select(0, &Tensor::from([1i64, 1, 0]).to_device(g1).unwrap())
         .unwrap();
     assert_eq!(picked.to_vec::<i32>().unwrap(), [4, 5, 6, 4, 5, 6, 1, 2, 3]);
+    // Views cross as their elements only: a transposed view, an offset
+    // slice, an empty one.
+    let moved = y.t().unwrap().to_device(g0).unwrap();
+    assert_eq!(moved.device(), g0);
+    assert_eq!(moved.to_vec::<i32>().unwrap(), [1, 4, 2, 5, 3, 6]);
+    let row = y.slice(s![1.., 1..]).unwrap().to_device(g0).unwrap();
+    assert_eq!(row.to_vec::<i32>().unwrap(), [5, 6]);
+    let none = y.slice(s![..0, ..]).unwrap().to_device(g0).unwrap();
+    assert_eq!((none.dims(), none.device()), (&[0usize, 3][..], g0));
     // Back to the first GPU, and both converted together.
     let back = z.to_device(g0).unwrap();
     assert_eq!(back.device(), g0);

@@ -67,6 +67,7 @@ mod launch;
 mod layout;
 mod matmul;
 mod ops;
+mod peer;
 mod pinned;
 mod probe;
 mod random;

@@ -16,9 +16,7 @@ pub(crate) fn to_device(t: &Tensor, device: Device) -> Result<Tensor> {
     match (t.device(), device) {
         (Device::Cpu, Device::Cuda(_)) => upload(t, device),
         (Device::Cuda(_), Device::Cpu) => download_tensor(t, "cpu"),
-        // Between two GPUs through the host: correct, not fast (peer copies
-        // are a later addition).
-        (Device::Cuda(_), Device::Cuda(_)) => upload(&download_tensor(t, "to_device")?, device),
+        (Device::Cuda(_), Device::Cuda(_)) => between_gpus(t, device),
         (Device::Cpu, Device::Cpu) => Ok(t.clone()),
     }
 }
@@ -53,6 +51,36 @@ pub(crate) fn upload(t: &Tensor, device: Device) -> Result<Tensor> {
 /// only the elements of its view cross the bus.
 ///
 /// **Errors**: [`Error::DTypeMismatch`] when `T` is not the tensor's dtype.
+/// Device tensor `t` on another GPU, `device`: GPU to GPU, only the
+/// elements of its view (a strided view is packed on its own GPU first),
+/// without waiting on the host.
+fn between_gpus(t: &Tensor, device: Device) -> Result<Tensor> {
+    const OP: &str = "to_device";
+    let Device::Cuda(ordinal) = device else {
+        unreachable!("between_gpus targets a GPU")
+    };
+    let packed = if t.is_contiguous() {
+        t.clone()
+    } else {
+        super::elementwise::contiguous_copy(t)?
+    };
+    let src = device_storage(&packed, OP)?;
+    let size = t.dtype().size_in_bytes();
+    let (offset, bytes) = if t.numel() == 0 {
+        (0, 0)
+    } else {
+        (packed.layout().offset() * size, t.numel() * size)
+    };
+    let target = backend(device)?;
+    let buffer = backend(src.device())?
+        .copy_to_device(src.buffer(), offset, bytes, &target)
+        .map_err(|e| map_err(OP, device, e))?;
+    Ok(Tensor::from_cuda_storage(
+        CudaStorage::new(buffer, t.dtype(), ordinal),
+        Layout::contiguous(t.shape().clone()),
+    ))
+}
+
 pub(crate) fn download_vec<T: Element>(t: &Tensor, op: &'static str) -> Result<Vec<T>> {
     let storage = device_storage(t, op)?;
     if storage.dtype() != T::DTYPE {

@@ -476,6 +476,26 @@ CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t n) {
     flush();
     return r;
 }
+// Between two devices' memory (both checked, each against its context's
+// device): one queue, so the copy is in order with both devices' work.
+CUresult cuMemcpyPeerAsync(CUdeviceptr dst, void* dst_ctx, CUdeviceptr src, void* src_ctx, size_t n,
+                           void*) {
+    if (n == 0) return CUDA_SUCCESS;
+    auto on = [](CUdeviceptr p, size_t len, void* ctx) {
+        std::lock_guard<std::mutex> l(mem_lock);
+        uintptr_t s;
+        const Allocation* a = find(p, len, &s);
+        return a && !a->host && ctx && a->device == ((Context*)ctx)->device;
+    };
+    if (!on(dst, n, dst_ctx) || !on(src, n, src_ctx)) return CUDA_ERROR_INVALID_VALUE;
+    enqueue([dst, src, n] { memmove((void*)dst, (const void*)src, n); });
+    return CUDA_SUCCESS;
+}
+CUresult cuMemcpyPeer(CUdeviceptr dst, void* dst_ctx, CUdeviceptr src, void* src_ctx, size_t n) {
+    CUresult r = cuMemcpyPeerAsync(dst, dst_ctx, src, src_ctx, n, nullptr);
+    flush();
+    return r;
+}
 CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char v, size_t n, void*) {
     if (n == 0) return CUDA_SUCCESS;
     if (!is_device_range(dst, n)) return CUDA_ERROR_INVALID_VALUE;

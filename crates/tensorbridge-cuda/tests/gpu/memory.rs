@@ -341,3 +341,22 @@ fn a_pending_download_dropped_unwaited_is_safe() {
         .unwrap();
     assert!(p.wait().unwrap() == data);
 }
+
+/// `copy_to_device` to the same device is a device copy of the range; a
+/// range past the buffer is refused before anything is allocated.
+#[test]
+fn copies_to_a_device_take_exactly_their_range() {
+    let dev = gpu!();
+    let src = up(&dev, &[10u8, 11, 12, 13, 14, 15]);
+    let copy = dev.copy_to_device(&src, 2, 3, &dev).unwrap();
+    assert_eq!(copy.len_bytes(), 3);
+    assert_eq!(down::<u8>(&dev, &copy, 3), [12, 13, 14]);
+    assert_eq!(dev.copy_to_device(&src, 6, 0, &dev).unwrap().len_bytes(), 0);
+    for (offset, bytes) in [(4, 3), (7, 0), (usize::MAX, 2)] {
+        let e = dev.copy_to_device(&src, offset, bytes, &dev).unwrap_err();
+        assert!(
+            matches!(&e, CudaError::InvalidArgument(m) if m.contains("run past a buffer of 6 bytes")),
+            "{e}"
+        );
+    }
+}
