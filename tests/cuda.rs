@@ -1510,7 +1510,7 @@ fn foreign_device_buffers_become_tensors_in_place() {
 
 /// Two GPUs: each keeps its tensors, ops run where their operands are,
 /// operands on two GPUs are refused naming both, tensors move between them
-/// (through the host), and a structure spanning both converts in one call.
+/// GPU to GPU, and a structure spanning both converts in one call.
 /// Skipped (with a printed line) on a machine with one GPU, unless
 /// `TENSORBRIDGE_EXPECT_GPUS` asks for two (xtask's hostcuda step).
 #[test]

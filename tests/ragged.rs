@@ -710,5 +710,13 @@ fn parts_on_two_devices_are_refused() {
             [0, 2, 2, 3, 5, 5, 6]
         );
         assert_eq!(rt.to_string(), "<tf.RaggedTensor [[1, 2], [], [3]]>");
+        // f may not move the values away from their splits.
+        let e = rt.map_flat_values(|v| v.cpu()).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!(
+                "f returned a tensor on cpu but the row splits live on {device}"
+            )),
+            "{e}"
+        );
     });
 }

@@ -1,7 +1,9 @@
-//! Copies from one GPU to another ([`CudaDevice::copy_to_device`]): device
-//! memory to device memory, peer to peer where the two GPUs can reach each
-//! other and through the driver's staging otherwise, ordered with the work
-//! of both devices by events, never by waiting on the host.
+//! Copies from one GPU to another ([`CudaDevice::copy_to_device`]): one
+//! `cuMemcpyPeerAsync`, ordered with the work of both devices by events,
+//! never by waiting on the host. Peer access is not enabled, so the driver
+//! stages the bytes itself (over NVLink or PCIe peer transfers only once a
+//! later change enables access between GPUs that have it); either way no
+//! pinned staging of ours and no host wait is involved.
 #![expect(
     unsafe_code,
     reason = "cuMemcpyPeerAsync is an unsafe fn of cudarc's raw bindings"
@@ -80,8 +82,17 @@ impl CudaDevice {
             )
         }
         .ctx("cuMemcpyPeerAsync")?;
-        let done = self.stream.record_event(None).ctx("recording an event")?;
-        dst.stream.wait(&done).ctx("cuStreamWaitEvent")?;
+        let ordered = self
+            .stream
+            .record_event(None)
+            .and_then(|done| dst.stream.wait(&done))
+            .ctx("ordering a GPU-to-GPU copy");
+        if let Err(e) = ordered {
+            // `out` must not go back to dst's cache while the copy may
+            // still write it: wait for the copy before dropping it.
+            let _ = self.synchronize();
+            return Err(e);
+        }
         Ok(out)
     }
 }

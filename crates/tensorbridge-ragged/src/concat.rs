@@ -107,6 +107,17 @@ impl RaggedTensor {
                 ),
             ));
         }
+        if out.device() != self.flat_values.device() {
+            return Err(invalid(
+                "map_flat_values",
+                format!(
+                    "f returned a tensor on {} but the row splits live on {}; a ragged tensor's \
+                     parts share one device: move the ragged tensor with .to_device() instead",
+                    out.device(),
+                    self.flat_values.device()
+                ),
+            ));
+        }
         Ok(RaggedTensor::from_parts(out, self.splits.clone()))
     }
 }

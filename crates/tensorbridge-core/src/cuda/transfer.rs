@@ -47,10 +47,6 @@ pub(crate) fn upload(t: &Tensor, device: Device) -> Result<Tensor> {
     ))
 }
 
-/// The elements of device tensor `t` in C order, in a fresh host `Vec`;
-/// only the elements of its view cross the bus.
-///
-/// **Errors**: [`Error::DTypeMismatch`] when `T` is not the tensor's dtype.
 /// Device tensor `t` on another GPU, `device`: GPU to GPU, only the
 /// elements of its view (a strided view is packed on its own GPU first),
 /// without waiting on the host.
@@ -81,6 +77,10 @@ fn between_gpus(t: &Tensor, device: Device) -> Result<Tensor> {
     ))
 }
 
+/// The elements of device tensor `t` in C order, in a fresh host `Vec`;
+/// only the elements of its view cross the bus.
+///
+/// **Errors**: [`Error::DTypeMismatch`] when `T` is not the tensor's dtype.
 pub(crate) fn download_vec<T: Element>(t: &Tensor, op: &'static str) -> Result<Vec<T>> {
     let storage = device_storage(t, op)?;
     if storage.dtype() != T::DTYPE {

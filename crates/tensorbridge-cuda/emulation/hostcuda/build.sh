@@ -15,4 +15,8 @@ ln -sf libcuda.so.1 "$out/libcuda.so"
 ln -sf libnvrtc.so.13 "$out/libnvrtc.so"
 ln -sf libcublas.so.13 "$out/libcublas.so"
 cp "$here/compile_module.py" "$here/../make_host_sources.py" "$here/../shim.h" "$out/"
+# Objects are keyed by the kernel source only: a rebuild (new shim, new
+# driver ABI) starts from empty caches, the objects' and the PTX cache that
+# names them (xtask points XDG_CACHE_HOME at $out/cache).
+rm -rf "$out/modules" "$out/cache"
 echo "hostcuda: built in $out"

@@ -47,15 +47,21 @@ extern "C" const HcKernel hc_kernels[] = {
 };
 extern "C" HcState* hc_state_ptr() { return &hc_state; }
 """
-cpp = out + ".cpp"
+# Private names (two threads may compile the same source at once); the
+# entries, then the object, are renamed into place.
+unique = os.path.basename(source)
+cpp = os.path.join(os.path.dirname(out), unique + ".cpp")
 with open(cpp, "w") as f:
     f.write('#define HOSTCUDA_MODULE\n#include "shim.h"\n' + text + "\n" + table)
-tmp = f"{out}.{os.getpid()}.tmp"
+tmp = os.path.join(os.path.dirname(out), unique + ".so.tmp")
 flags = ["-std=c++20", "-O1", "-ffp-contract=off", "-w", "-fPIC", "-shared", "-pthread"]
 r = subprocess.run(["g++", *flags, "-I", here, "-o", tmp, cpp], capture_output=True, text=True)
 sys.stderr.write(r.stderr)
+os.remove(cpp)
 if r.returncode != 0:
     sys.exit(1)
-os.replace(tmp, out)
-with open(out + ".entries", "w") as f:
+entries = os.path.join(os.path.dirname(out), unique + ".entries.tmp")
+with open(entries, "w") as f:
     f.write("".join(n + "\n" for n in names))
+os.replace(entries, out + ".entries")
+os.replace(tmp, out)

@@ -27,13 +27,17 @@ F driver(const char* name) {
     return lib ? (F)dlsym(lib, name) : nullptr;
 }
 
-// Whether [p, p + bytes) lies in one device allocation.
+// Whether [p, p + bytes) lies in one allocation of the current context's
+// device.
 bool in_device_memory(uint64_t p, uint64_t bytes) {
     auto attr = driver<int (*)(void*, int, unsigned long long)>("cuPointerGetAttribute");
+    auto current = driver<int (*)(int*)>("cuCtxGetDevice");
     unsigned long long start = 0;
     size_t size = 0;
     unsigned kind = 0;
-    if (!attr || attr(&kind, 2, p) != 0 || kind != 2 || attr(&start, 11, p) != 0 || attr(&size, 12, p) != 0)
+    int device = -1, here = -2;
+    if (!attr || !current || attr(&kind, 2, p) != 0 || kind != 2 || attr(&start, 11, p) != 0 ||
+        attr(&size, 12, p) != 0 || attr(&device, 9, p) != 0 || current(&here) != 0 || device != here)
         return false;
     return p - start <= size && bytes <= size - (p - start);
 }
@@ -147,7 +151,7 @@ cublasStatus_t cublasGemmStridedBatchedEx(void* handle, int transa, int transb, 
         ok = ok && in_device_memory((uint64_t)a, extent(ta ? k : m, ta ? m : k, lda, sa, batch, es)) &&
              in_device_memory((uint64_t)b, extent(tb ? n : k, tb ? k : n, ldb, sb, batch, es));
     if (!ok) {
-        fprintf(stderr, "hostcuda cuBLAS: a gemm operand runs outside its device allocation\n");
+        fprintf(stderr, "hostcuda cuBLAS: a gemm operand runs outside its allocation on this device\n");
         return CUBLAS_STATUS_EXECUTION_FAILED;
     }
     bool wide = compute == CUBLAS_COMPUTE_64F;

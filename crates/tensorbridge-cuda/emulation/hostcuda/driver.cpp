@@ -13,11 +13,14 @@
 //   with 0xA5 when allocated (code that assumes zeroed memory fails; past
 //   64 MiB only the first and last MiB). Every copy and memset is checked
 //   against the live allocations.
-// - All streams share one in-order queue that runs only when the host
-//   waits (stream/context/event synchronize or query, a copy into pageable
-//   host memory, a synchronous free): a host read that forgets to wait sees
-//   stale data, as it could on a GPU, but always. Copies from pageable
-//   memory snapshot their source at the call, as the real driver stages it.
+// - Each stream is an in-order queue that runs only when the host waits
+//   for it (a stream or event synchronize or query, a copy into pageable
+//   host memory; a context synchronize or synchronous free runs them all);
+//   an event is a position in a stream and a wait on it a real dependency.
+//   Work nothing waits for stays queued, so a host read or another stream
+//   that forgets to wait sees stale data, as it could on a GPU, but always.
+//   Copies from pageable memory snapshot their source at the call, as the
+//   real driver stages it.
 // - Modules come from the host NVRTC (nvrtc.cpp): their "PTX" names a
 //   shared object of host-compiled kernels. A launch runs the grid block by
 //   block; the threads of a block are cooperative contexts that switch at
@@ -28,6 +31,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <dlfcn.h>
 #include <functional>
 #include <map>
@@ -93,10 +97,13 @@ thread_local Context* current = nullptr;
 bool initialised = false;
 
 // ---- memory -------------------------------------------------------------------------
-struct Allocation { size_t size; int device; bool host; void* map; size_t map_len; };
+struct Allocation { size_t size; int device; bool host; void* map; size_t map_len; bool freeing; };
 std::mutex mem_lock;
 std::map<uintptr_t, Allocation> allocations;  // by start address
-std::vector<size_t> used_per_device(64, 0);
+std::vector<size_t>& used_per_device() {
+    static std::vector<size_t> used(device_count() > 0 ? device_count() : 1, 0);
+    return used;
+}
 
 const size_t PAGE = 4096;
 
@@ -107,6 +114,8 @@ const Allocation* find(uintptr_t p, size_t len, uintptr_t* start) {
     --it;
     if (p < it->first || p - it->first > it->second.size || len > it->second.size - (p - it->first))
         return nullptr;
+    // A buffer queued for freeing is no longer usable.
+    if (it->second.freeing) return nullptr;
     *start = it->first;
     return &it->second;
 }
@@ -127,10 +136,13 @@ bool is_pinned_range(const void* p, size_t len) {
 
 // A buffer of `size` bytes ending 256-aligned right before a guard page.
 CUresult allocate(size_t size, int device, bool host, uintptr_t* out) {
+    // Far beyond any memory: refused before any size arithmetic can wrap.
+    if (size > (size_t(1) << 48)) return CUDA_ERROR_OUT_OF_MEMORY;
     size_t body = ((size ? size : 1) + 255) / 256 * 256;
     size_t pages = (body + PAGE - 1) / PAGE * PAGE;
     std::lock_guard<std::mutex> l(mem_lock);
-    if (!host && (size > device_memory() || used_per_device[device] > device_memory() - size))
+    auto& used = used_per_device();
+    if (!host && (size > device_memory() || used[device] > device_memory() - size))
         return CUDA_ERROR_OUT_OF_MEMORY;
     size_t len = pages + 2 * PAGE;
     void* map = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -148,8 +160,8 @@ CUresult allocate(size_t size, int device, bool host, uintptr_t* out) {
         memset((void*)start, 0xA5, EDGE);
         memset((void*)(start + body - EDGE), 0xA5, EDGE);
     }
-    allocations[start] = Allocation{size, device, host, map, len};
-    if (!host) used_per_device[device] += size;
+    allocations[start] = Allocation{size, device, host, map, len, false};
+    if (!host) used[device] += size;
     *out = start;
     return CUDA_SUCCESS;
 }
@@ -158,33 +170,77 @@ CUresult release(uintptr_t p, bool host) {
     std::lock_guard<std::mutex> l(mem_lock);
     auto it = allocations.find(p);
     if (it == allocations.end() || it->second.host != host) return CUDA_ERROR_INVALID_VALUE;
-    if (!host) used_per_device[it->second.device] -= it->second.size;
+    if (!host) used_per_device()[it->second.device] -= it->second.size;
     munmap(it->second.map, it->second.map_len);
     allocations.erase(it);
     return CUDA_SUCCESS;
 }
 
-// ---- the queue ----------------------------------------------------------------------
+// ---- streams ------------------------------------------------------------------------
+// Each stream is its own in-order queue. An event is a position in one
+// stream; waiting on it is a dependency in another. Work runs only when
+// the host waits: a stream sync runs that stream (and, first, what it
+// waits for), a context sync runs every stream. Work on a stream that
+// nothing waits for stays queued, so a missing wait shows as stale data.
+struct Stream;
+struct Op {
+    std::function<void()> fn;
+    Stream* after = nullptr;  // a wait: run `after` up to `position` first
+    unsigned long long position = 0;
+};
+struct Stream {
+    std::deque<Op> ops;
+    unsigned long long enqueued = 0, executed = 0;
+};
 std::recursive_mutex queue_lock;  // held while queued work runs
-std::vector<std::function<void()>> queue;
+Stream legacy_stream;             // the null stream and the special handles 1 and 2
+std::vector<Stream*> streams{&legacy_stream};
 CUresult sticky_error = CUDA_SUCCESS;
 
-void enqueue(std::function<void()> op) {
-    std::lock_guard<std::recursive_mutex> l(queue_lock);
-    queue.push_back(std::move(op));
+Stream* stream_of(void* handle) {
+    return (uintptr_t)handle <= 2 ? &legacy_stream : (Stream*)handle;
 }
 
+void enqueue(void* stream, std::function<void()> fn) {
+    std::lock_guard<std::recursive_mutex> l(queue_lock);
+    Stream* st = stream_of(stream);
+    st->ops.push_back(Op{std::move(fn), nullptr, 0});
+    st->enqueued++;
+}
+
+// Runs `st` until `position` operations of it have run.
+void run_until(Stream* st, unsigned long long position) {
+    std::lock_guard<std::recursive_mutex> l(queue_lock);
+    while (st->executed < position) {
+        Op op = std::move(st->ops.front());
+        st->ops.pop_front();
+        if (op.after) run_until(op.after, op.position);
+        else op.fn();
+        st->executed++;
+    }
+}
+
+void sync_stream(void* stream) {
+    std::lock_guard<std::recursive_mutex> l(queue_lock);
+    Stream* st = stream_of(stream);
+    run_until(st, st->enqueued);
+}
+
+// Every stream, until all are empty.
 void flush() {
     std::lock_guard<std::recursive_mutex> l(queue_lock);
-    while (!queue.empty()) {
-        std::vector<std::function<void()>> now;
-        now.swap(queue);
-        for (auto& op : now) op();
+    for (bool again = true; again;) {
+        again = false;
+        for (Stream* st : streams)
+            if (st->executed < st->enqueued) {
+                run_until(st, st->enqueued);
+                again = true;
+            }
     }
 }
 
 // ---- kernels ------------------------------------------------------------------------
-struct Module { void* handle; HcState* state; std::string path; };
+struct Module { void* handle; HcState* state; std::string path; int device; };
 struct Function { const HcKernel* kernel; Module* module; };
 
 const size_t STACK = 256 * 1024;
@@ -196,11 +252,12 @@ const HcKernel* running_kernel = nullptr;
 void** running_params = nullptr;
 unsigned running_thread = 0;
 bool direct_mode = false;
+unsigned probe_thread = 0;
 
 void fiber_sync() {
     if (direct_mode) {
-        fprintf(stderr, "hostcuda: kernel %s: __syncthreads reached by thread %u but not by thread 0 "
-                        "(divergent barrier)\n", running_kernel->name, running_thread);
+        fprintf(stderr, "hostcuda: kernel %s: __syncthreads reached by thread %u but not by thread %u "
+                        "(divergent barrier)\n", running_kernel->name, running_thread, probe_thread);
         abort();
     }
     Fiber& f = fibers[running_thread];
@@ -232,9 +289,13 @@ void run_block(unsigned threads, const Dim3& block) {
         size_t old = fibers.size();
         fibers.resize(threads);
         for (size_t i = old; i < threads; ++i) {
-            fibers[i].stack = mmap(nullptr, STACK, PROT_READ | PROT_WRITE,
-                                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-            if (fibers[i].stack == MAP_FAILED) fatal("cannot map a thread stack");
+            // A guard page below each stack: an overflow faults instead of
+            // writing into the next thread's stack.
+            void* map = mmap(nullptr, STACK + PAGE, PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+            if (map == MAP_FAILED) fatal("cannot map a thread stack");
+            mprotect(map, PAGE, PROT_NONE);
+            fibers[i].stack = (char*)map + PAGE;
         }
     }
     auto start = [&](unsigned t) {
@@ -249,22 +310,25 @@ void run_block(unsigned threads, const Dim3& block) {
         set_thread(t, block);
         swapcontext(&scheduler, &f.ctx);
     };
+    // The first thread of this block's order runs first, on a fiber.
     direct_mode = false;
-    start(0);
-    if (fibers[0].done) {
-        // Thread 0 never waited: no barriers, any order is the same.
+    probe_thread = nth(0);
+    start(probe_thread);
+    if (fibers[probe_thread].done) {
+        // It never waited: no barriers; the others run one after another,
+        // in this block's order (shared data written without a barrier
+        // is then read before it is written, in one order or the other).
         direct_mode = true;
-        for (unsigned t = 1; t < threads; ++t) {
-            set_thread(t, block);
+        for (unsigned i = 1; i < threads; ++i) {
+            set_thread(nth(i), block);
             running_kernel->run(running_params);
         }
         direct_mode = false;
         return;
     }
-    // Thread 0 waits at its first barrier; the others reach theirs in this
+    // It waits at its first barrier; the others reach theirs in this
     // block's order, then every round follows that order.
-    for (unsigned i = 0; i < threads; ++i)
-        if (nth(i) != 0) start(nth(i));
+    for (unsigned i = 1; i < threads; ++i) start(nth(i));
     for (;;) {
         bool all_done = true;
         for (unsigned i = 0; i < threads; ++i) {
@@ -374,28 +438,62 @@ CUresult cuGetErrorName(CUresult e, const char** s) {
 CUresult cuGetErrorString(CUresult e, const char** s) { return cuGetErrorName(e, s); }
 
 // ---- streams and events ----
-CUresult cuStreamCreate(void** s, unsigned) { *s = new int(0); return CUDA_SUCCESS; }
-CUresult cuStreamCreateWithPriority(void** s, unsigned, int) { *s = new int(0); return CUDA_SUCCESS; }
-CUresult cuStreamDestroy_v2(void* s) { flush(); delete (int*)s; return CUDA_SUCCESS; }
-CUresult cuStreamSynchronize(void*) { flush(); return sticky_error; }
-CUresult cuStreamQuery(void*) { flush(); return CUDA_SUCCESS; }
-struct Event { bool recorded = false; };
+CUresult cuStreamCreate(void** s, unsigned) {
+    std::lock_guard<std::recursive_mutex> l(queue_lock);
+    Stream* st = new Stream();
+    streams.push_back(st);
+    *s = st;
+    return CUDA_SUCCESS;
+}
+CUresult cuStreamCreateWithPriority(void** s, unsigned flags, int) { return cuStreamCreate(s, flags); }
+// Its queued work still completes (here, at once), as the driver finishes it.
+CUresult cuStreamDestroy_v2(void* s) {
+    std::lock_guard<std::recursive_mutex> l(queue_lock);
+    Stream* st = stream_of(s);
+    if (st == &legacy_stream) return CUDA_ERROR_INVALID_HANDLE;
+    run_until(st, st->enqueued);
+    streams.erase(std::find(streams.begin(), streams.end(), st));
+    delete st;
+    return CUDA_SUCCESS;
+}
+CUresult cuStreamSynchronize(void* s) { sync_stream(s); return sticky_error; }
+CUresult cuStreamQuery(void* s) { sync_stream(s); return CUDA_SUCCESS; }
+struct Event { Stream* stream = nullptr; unsigned long long position = 0; };
 CUresult cuEventCreate(void** e, unsigned) { *e = new Event(); return CUDA_SUCCESS; }
-CUresult cuEventDestroy_v2(void* e) { flush(); delete (Event*)e; return CUDA_SUCCESS; }
-CUresult cuEventRecord(void* e, void*) {
+// Nothing queued refers to an event (a wait copies its stream and position).
+CUresult cuEventDestroy_v2(void* e) { delete (Event*)e; return CUDA_SUCCESS; }
+CUresult cuEventRecord(void* e, void* s) {
+    std::lock_guard<std::recursive_mutex> l(queue_lock);
     Event* ev = (Event*)e;
-    enqueue([ev] { ev->recorded = true; });
+    ev->stream = stream_of(s);
+    ev->position = ev->stream->enqueued;
     return CUDA_SUCCESS;
 }
 CUresult cuEventRecordWithFlags(void* e, void* s, unsigned) { return cuEventRecord(e, s); }
-CUresult cuEventSynchronize(void*) { flush(); return sticky_error; }
-CUresult cuEventQuery(void*) { flush(); return CUDA_SUCCESS; }
-CUresult cuEventElapsedTime(float* ms, void*, void*) { flush(); *ms = 0; return CUDA_SUCCESS; }
+CUresult cuEventSynchronize(void* e) {
+    Event* ev = (Event*)e;
+    if (ev->stream) run_until(ev->stream, ev->position);
+    return sticky_error;
+}
+CUresult cuEventQuery(void* e) { cuEventSynchronize(e); return CUDA_SUCCESS; }
+CUresult cuEventElapsedTime(float* ms, void* a, void* b) {
+    cuEventSynchronize(a);
+    cuEventSynchronize(b);
+    *ms = 0;
+    return CUDA_SUCCESS;
+}
 CUresult cuEventElapsedTime_v2(float* ms, void* a, void* b) { return cuEventElapsedTime(ms, a, b); }
-// One queue for every stream: a wait is already in order.
-CUresult cuStreamWaitEvent(void*, void*, unsigned) { return CUDA_SUCCESS; }
-CUresult cuLaunchHostFunc(void*, void (*fn)(void*), void* data) {
-    enqueue([fn, data] { fn(data); });
+CUresult cuStreamWaitEvent(void* s, void* e, unsigned) {
+    std::lock_guard<std::recursive_mutex> l(queue_lock);
+    Event* ev = (Event*)e;
+    if (!ev->stream) return CUDA_SUCCESS;  // never recorded: nothing to wait for
+    Stream* st = stream_of(s);
+    st->ops.push_back(Op{nullptr, ev->stream, ev->position});
+    st->enqueued++;
+    return CUDA_SUCCESS;
+}
+CUresult cuLaunchHostFunc(void* s, void (*fn)(void*), void* data) {
+    enqueue(s, [fn, data] { fn(data); });
     return CUDA_SUCCESS;
 }
 
@@ -404,7 +502,7 @@ CUresult cuMemGetInfo_v2(size_t* free, size_t* total) {
     if (!current) return CUDA_ERROR_INVALID_CONTEXT;
     std::lock_guard<std::mutex> l(mem_lock);
     *total = device_memory();
-    *free = *total - used_per_device[current->device];
+    *free = *total - used_per_device()[current->device];
     return CUDA_SUCCESS;
 }
 CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t size) {
@@ -417,13 +515,17 @@ CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t size) {
 }
 CUresult cuMemAllocAsync(CUdeviceptr* p, size_t size, void*) { return cuMemAlloc_v2(p, size); }
 CUresult cuMemFree_v2(CUdeviceptr p) { flush(); return release(p, false); }
-CUresult cuMemFreeAsync(CUdeviceptr p, void*) {
+CUresult cuMemFreeAsync(CUdeviceptr p, void* s) {
     {
+        // Marked at once: a second free, or any use, of the buffer fails.
         std::lock_guard<std::mutex> l(mem_lock);
         auto it = allocations.find(p);
-        if (it == allocations.end() || it->second.host) return CUDA_ERROR_INVALID_VALUE;
+        if (it == allocations.end() || it->second.host || it->second.freeing) return CUDA_ERROR_INVALID_VALUE;
+        it->second.freeing = true;
     }
-    enqueue([p] { release(p, false); });
+    enqueue(s, [p] {
+        if (release(p, false) != CUDA_SUCCESS) fatal("a queued free found its buffer gone");
+    });
     return CUDA_SUCCESS;
 }
 CUresult cuMemHostAlloc(void** p, size_t size, unsigned) {
@@ -435,15 +537,15 @@ CUresult cuMemHostAlloc(void** p, size_t size, unsigned) {
 CUresult cuMemAllocHost_v2(void** p, size_t size) { return cuMemHostAlloc(p, size, 0); }
 CUresult cuMemFreeHost(void* p) { flush(); return release((uintptr_t)p, true); }
 
-CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, size_t n, void*) {
+CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, size_t n, void* s) {
     if (n == 0) return CUDA_SUCCESS;
     if (!is_device_range(dst, n)) return CUDA_ERROR_INVALID_VALUE;
     if (is_pinned_range(src, n)) {
-        enqueue([dst, src, n] { memcpy((void*)dst, src, n); });
+        enqueue(s, [dst, src, n] { memcpy((void*)dst, src, n); });
     } else {
         auto copy = std::make_shared<std::vector<unsigned char>>((const unsigned char*)src,
                                                                  (const unsigned char*)src + n);
-        enqueue([dst, copy] { memcpy((void*)dst, copy->data(), copy->size()); });
+        enqueue(s, [dst, copy] { memcpy((void*)dst, copy->data(), copy->size()); });
     }
     return CUDA_SUCCESS;
 }
@@ -452,12 +554,12 @@ CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, size_t n) {
     flush();
     return r;
 }
-CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, size_t n, void*) {
+CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, size_t n, void* s) {
     if (n == 0) return CUDA_SUCCESS;
     if (!is_device_range(src, n)) return CUDA_ERROR_INVALID_VALUE;
-    enqueue([dst, src, n] { memcpy(dst, (const void*)src, n); });
+    enqueue(s, [dst, src, n] { memcpy(dst, (const void*)src, n); });
     // Into pageable memory the call returns once the copy is done.
-    if (!is_pinned_range(dst, n)) flush();
+    if (!is_pinned_range(dst, n)) sync_stream(s);
     return CUDA_SUCCESS;
 }
 CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, size_t n) {
@@ -465,10 +567,10 @@ CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, size_t n) {
     flush();
     return r;
 }
-CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, void*) {
+CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, void* s) {
     if (n == 0) return CUDA_SUCCESS;
     if (!is_device_range(dst, n) || !is_device_range(src, n)) return CUDA_ERROR_INVALID_VALUE;
-    enqueue([dst, src, n] { memmove((void*)dst, (const void*)src, n); });
+    enqueue(s, [dst, src, n] { memmove((void*)dst, (const void*)src, n); });
     return CUDA_SUCCESS;
 }
 CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t n) {
@@ -479,7 +581,7 @@ CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t n) {
 // Between two devices' memory (both checked, each against its context's
 // device): one queue, so the copy is in order with both devices' work.
 CUresult cuMemcpyPeerAsync(CUdeviceptr dst, void* dst_ctx, CUdeviceptr src, void* src_ctx, size_t n,
-                           void*) {
+                           void* s) {
     if (n == 0) return CUDA_SUCCESS;
     auto on = [](CUdeviceptr p, size_t len, void* ctx) {
         std::lock_guard<std::mutex> l(mem_lock);
@@ -488,7 +590,7 @@ CUresult cuMemcpyPeerAsync(CUdeviceptr dst, void* dst_ctx, CUdeviceptr src, void
         return a && !a->host && ctx && a->device == ((Context*)ctx)->device;
     };
     if (!on(dst, n, dst_ctx) || !on(src, n, src_ctx)) return CUDA_ERROR_INVALID_VALUE;
-    enqueue([dst, src, n] { memmove((void*)dst, (const void*)src, n); });
+    enqueue(s, [dst, src, n] { memmove((void*)dst, (const void*)src, n); });
     return CUDA_SUCCESS;
 }
 CUresult cuMemcpyPeer(CUdeviceptr dst, void* dst_ctx, CUdeviceptr src, void* src_ctx, size_t n) {
@@ -496,10 +598,10 @@ CUresult cuMemcpyPeer(CUdeviceptr dst, void* dst_ctx, CUdeviceptr src, void* src
     flush();
     return r;
 }
-CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char v, size_t n, void*) {
+CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char v, size_t n, void* s) {
     if (n == 0) return CUDA_SUCCESS;
     if (!is_device_range(dst, n)) return CUDA_ERROR_INVALID_VALUE;
-    enqueue([dst, v, n] { memset((void*)dst, v, n); });
+    enqueue(s, [dst, v, n] { memset((void*)dst, v, n); });
     return CUDA_SUCCESS;
 }
 CUresult cuMemsetD8_v2(CUdeviceptr dst, unsigned char v, size_t n) {
@@ -507,10 +609,10 @@ CUresult cuMemsetD8_v2(CUdeviceptr dst, unsigned char v, size_t n) {
     flush();
     return r;
 }
-CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned v, size_t n, void*) {
+CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned v, size_t n, void* s) {
     if (n == 0) return CUDA_SUCCESS;
-    if (!is_device_range(dst, n * 4)) return CUDA_ERROR_INVALID_VALUE;
-    enqueue([dst, v, n] { for (size_t i = 0; i < n; ++i) ((unsigned*)dst)[i] = v; });
+    if (n > SIZE_MAX / 4 || !is_device_range(dst, n * 4)) return CUDA_ERROR_INVALID_VALUE;
+    enqueue(s, [dst, v, n] { for (size_t i = 0; i < n; ++i) ((unsigned*)dst)[i] = v; });
     return CUDA_SUCCESS;
 }
 
@@ -545,7 +647,7 @@ CUresult cuModuleLoadData(void** module, const void* image) {
     }
     auto state = (HcState * (*)()) dlsym(h, "hc_state_ptr");
     if (!state || !dlsym(h, "hc_kernels")) return CUDA_ERROR_INVALID_IMAGE;
-    *module = new Module{h, state(), path};
+    *module = new Module{h, state(), path, current ? current->device : 0};
     return CUDA_SUCCESS;
 }
 CUresult cuModuleLoadDataEx(void** m, const void* image, unsigned, void*, void*) {
@@ -572,15 +674,31 @@ CUresult cuFuncSetAttribute(void*, int, int) { return CUDA_SUCCESS; }
 CUresult cuFuncSetCacheConfig(void*, int) { return CUDA_SUCCESS; }
 
 CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
-                        unsigned bz, unsigned shared, void*, void** params, void** extra) {
+                        unsigned bz, unsigned shared, void* stream, void** params, void** extra) {
     Function* fn = (Function*)f;
     if (!fn || extra) return CUDA_ERROR_INVALID_VALUE;
     unsigned long long threads = (unsigned long long)bx * by * bz;
-    if (gx == 0 || gy == 0 || gz == 0 || threads == 0 || gy > 65535 || gz > 65535 || threads > 1024 ||
+    if (gx == 0 || gy == 0 || gz == 0 || threads == 0 || gx > 2147483647u || gy > 65535 || gz > 65535 ||
+        threads > 1024 ||
         bz > 64 || shared > 49152) {
         fprintf(stderr, "hostcuda: launch of %s with grid (%u, %u, %u), block (%u, %u, %u), %u B shared: "
                         "out of the device's limits\n", fn->kernel->name, gx, gy, gz, bx, by, bz, shared);
         return CUDA_ERROR_INVALID_VALUE;
+    }
+    // A pointer argument into another GPU's memory would fault there (peer
+    // access is never enabled): refused at the launch.
+    for (unsigned i = 0; i < fn->kernel->arity; ++i) {
+        if (fn->kernel->sizes[i] != 8) continue;
+        uint64_t v;
+        memcpy(&v, params[i], 8);
+        std::lock_guard<std::mutex> l(mem_lock);
+        uintptr_t start;
+        const Allocation* a = find(v, 0, &start);
+        if (a && !a->host && a->device != fn->module->device) {
+            fprintf(stderr, "hostcuda: launch of %s on device %d: argument %u points into device %d's "
+                            "memory\n", fn->kernel->name, fn->module->device, i, a->device);
+            return CUDA_ERROR_INVALID_VALUE;
+        }
     }
     // Arguments are copied at the launch, as the driver does.
     auto args = std::make_shared<std::vector<unsigned char>>();
@@ -595,7 +713,7 @@ CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned
     if (trace())
         fprintf(stderr, "hostcuda: launch %s grid %u block %u\n", fn->kernel->name, gx, bx);
     Dim3 grid{gx, gy, gz}, block{bx, by, bz};
-    enqueue([fn, grid, block, args, offsets] { run_grid(fn, grid, block, args.get(), offsets.get()); });
+    enqueue(stream, [fn, grid, block, args, offsets] { run_grid(fn, grid, block, args.get(), offsets.get()); });
     return CUDA_SUCCESS;
 }
 

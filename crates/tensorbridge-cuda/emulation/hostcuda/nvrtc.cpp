@@ -12,6 +12,9 @@
 #include <dlfcn.h>
 #include <string>
 #include <sys/stat.h>
+#include <atomic>
+#include <functional>
+#include <thread>
 #include <unistd.h>
 
 typedef int nvrtcResult;
@@ -79,7 +82,12 @@ nvrtcResult nvrtcCompileProgram(void* prog, int, const char* const*) {
     snprintf(key, sizeof key, "%016llx", (unsigned long long)fnv1a(p->source));
     std::string so = cache + "/" + key + ".so";
     if (!exists(so) || !exists(so + ".entries")) {
-        std::string src = cache + "/" + key + "." + std::to_string(getpid()) + ".cu";
+        // Unique per process, thread and call: two threads may compile the
+        // same source at once (the object is renamed into place atomically).
+        static std::atomic<unsigned long> calls{0};
+        std::string src = cache + "/" + key + "." + std::to_string(getpid()) + "." +
+                          std::to_string(calls++) + "." +
+                          std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())) + ".cu";
         if (FILE* f = fopen(src.c_str(), "wb")) {
             fwrite(p->source.data(), 1, p->source.size(), f);
             fclose(f);
