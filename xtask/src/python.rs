@@ -63,7 +63,7 @@ pub(crate) fn test() -> Result<()> {
 pub(crate) const HOSTCUDA_DESCRIPTION: &str = "LD_LIBRARY_PATH=target/hostcuda TENSORBRIDGE_EXPECT_CUDA=1 \
      .venv/bin/python -m pytest -q tests/python";
 
-/// Runs the pytest suite again (the module built by [`test`]) with the
+/// Runs the pytest suite again (the module built by [`test()`]) with the
 /// hostcuda device, so that the module's GPU paths run: device scopes,
 /// conversions of device tensors, DLPack of kDLCUDA tensors.
 pub(crate) fn test_on_hostcuda() -> Result<()> {
