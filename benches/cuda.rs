@@ -172,6 +172,24 @@ fn g3_device_add(c: &mut Criterion) {
     group.finish();
 }
 
+/// The limit of G4 and G5: `memset_zeros` of an output of `bytes` on a
+/// raw cudarc stream, synchronized; the buffer is freed before the
+/// workload runs.
+fn bench_memset_limit(group: &mut BenchmarkGroup<'_, WallTime>, bytes: usize) {
+    let mut limit = None;
+    group.bench_function(LIMIT, |b| {
+        let (stream, out) = limit.get_or_insert_with(|| {
+            let stream = raw_stream();
+            let out = raw_buffer(&stream, bytes);
+            (stream, out)
+        });
+        b.iter(|| {
+            stream.memset_zeros(out).expect("memset");
+            stream.synchronize().expect("sync");
+        });
+    });
+}
+
 /// G4: sparse `to_dense` on the device, [32768, 32768] f32 with 1% of the
 /// entries (sorted, 327 or 328 per row); limit: `memset_zeros` of the 4 GiB
 /// output.
@@ -197,19 +215,7 @@ fn g4_sparse_to_dense(c: &mut Criterion) {
         SparseTensor::new(indices, values, [D, D]).expect("valid sparse tensor")
     });
     let mut group = large_group(c, "G4", Some(D * D * 4));
-    let mut limit = None;
-    group.bench_function(LIMIT, |b| {
-        let (stream, out) = limit.get_or_insert_with(|| {
-            let stream = raw_stream();
-            let out = raw_buffer(&stream, D * D * 4);
-            (stream, out)
-        });
-        b.iter(|| {
-            stream.memset_zeros(out).expect("memset");
-            stream.synchronize().expect("sync");
-        });
-    });
-    drop(limit);
+    bench_memset_limit(&mut group, D * D * 4);
     let dev = backend();
     group.bench_function(WORKLOAD, |b| {
         let st = st.get();
@@ -256,19 +262,7 @@ fn g5_ragged_to_tensor(c: &mut Criterion) {
     });
     let zero = Lazy::new(|| device_f32(&[], 0.0));
     let mut group = large_group(c, "G5", Some(ROWS * WIDTH * 4));
-    let mut limit = None;
-    group.bench_function(LIMIT, |b| {
-        let (stream, out) = limit.get_or_insert_with(|| {
-            let stream = raw_stream();
-            let out = raw_buffer(&stream, ROWS * WIDTH * 4);
-            (stream, out)
-        });
-        b.iter(|| {
-            stream.memset_zeros(out).expect("memset");
-            stream.synchronize().expect("sync");
-        });
-    });
-    drop(limit);
+    bench_memset_limit(&mut group, ROWS * WIDTH * 4);
     let dev = backend();
     group.bench_function(WORKLOAD, |b| {
         let (rt, zero) = (rt.get(), zero.get());

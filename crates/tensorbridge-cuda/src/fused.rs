@@ -403,24 +403,12 @@ impl FusedKernel {
     }
 }
 
-/// The C++ type of an element type (prelude.cuh's names).
+/// The C++ type of an element type (prelude.cuh's names: the kernel
+/// suffixes, but `b8` for bool).
 fn cty(e: ElemType) -> &'static str {
     match e {
         ElemType::Bool => "b8",
-        ElemType::U8 => "u8",
-        ElemType::U16 => "u16",
-        ElemType::U32 => "u32",
-        ElemType::U64 => "u64",
-        ElemType::I8 => "i8",
-        ElemType::I16 => "i16",
-        ElemType::I32 => "i32",
-        ElemType::I64 => "i64",
-        ElemType::F16 => "f16",
-        ElemType::BF16 => "bf16",
-        ElemType::F32 => "f32",
-        ElemType::F64 => "f64",
-        ElemType::C64 => "c64",
-        ElemType::C128 => "c128",
+        other => other.suffix(),
     }
 }
 

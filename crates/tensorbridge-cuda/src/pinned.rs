@@ -51,6 +51,17 @@ impl CudaDevice {
         }
     }
 
+    /// Waits for the stream, then returns a pipeline's two staging buffers
+    /// to the pool: nothing may still write them once pooled. After a
+    /// failed wait they are dropped instead.
+    pub(crate) fn pool_staging_pair(&self, staging: [PinnedHostSlice<u8>; 2]) -> Result<()> {
+        self.synchronize()?;
+        let [a, b] = staging;
+        self.give_staging(a);
+        self.give_staging(b);
+        Ok(())
+    }
+
     /// `bytes` (> 0) of pinned host memory, flags 0 (cached, readable).
     pub(crate) fn alloc_pinned(&self, bytes: usize) -> Result<PinnedHostSlice<u8>> {
         // SAFETY: plain page-locked host memory (flags 0); it is only read

@@ -323,14 +323,7 @@ impl CudaDevice {
             }
             Ok(())
         })();
-        // Nothing may still write the staging buffers when they are pooled.
-        let synced = self.synchronize();
-        let [a, b] = staging;
-        if synced.is_ok() {
-            self.give_staging(a);
-            self.give_staging(b);
-        }
-        result.and(synced)
+        result.and(self.pool_staging_pair(staging))
     }
 
     /// Copies `host` to a new device buffer through pinned staging buffers,
@@ -384,13 +377,7 @@ impl CudaDevice {
             }
             Ok(())
         })();
-        let synced = self.synchronize();
-        let [a, b] = staging;
-        if synced.is_ok() {
-            self.give_staging(a);
-            self.give_staging(b);
-        }
-        result.and(synced)?;
+        result.and(self.pool_staging_pair(staging))?;
         Ok(buf)
     }
 
